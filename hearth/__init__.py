@@ -1,0 +1,1 @@
+"""Hearth product CLI."""

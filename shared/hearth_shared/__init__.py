@@ -1,0 +1,1 @@
+"""Code every Hearth service shares."""
