@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, ClassVar, Literal
 
+import orjson
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
@@ -29,8 +30,6 @@ def _split_csv(value: Any) -> Any:
     if isinstance(value, str):
         text = value.strip()
         if text.startswith("["):
-            import orjson
-
             return orjson.loads(text)
         return [part.strip() for part in text.split(",") if part.strip()]
     return value
@@ -75,7 +74,9 @@ class ServiceSettings(HearthSettings):
     service_name: ClassVar[str] = "hearth"
     default_port: ClassVar[int] = 8000
 
-    host: str = Field(default="127.0.0.1", description="Address the service binds to (`0.0.0.0` in containers).")
+    host: str = Field(
+        default="127.0.0.1", description="Address the service binds to (`0.0.0.0` in containers)."
+    )
     port: int = Field(
         default=0,
         ge=0,
@@ -101,7 +102,8 @@ class DatabaseSettings(HearthSettings):
         ),
     )
     catalog_database_url: str | None = Field(
-        default=None, description="PostgreSQL DSN of the file catalog; unset means the same as `database_url`."
+        default=None,
+        description="PostgreSQL DSN of the file catalog; unset means the same as `database_url`.",
     )
     database_pool_min: int = Field(default=1, ge=0, description="Connections kept open per process.")
     database_pool_max: int = Field(default=10, ge=1, description="Most connections a process opens.")
@@ -182,7 +184,9 @@ class SecretSettings(HearthSettings):
         if self.environment == "production":
             secret = self.secret_key.get_secret_value()
             if secret == DEV_SECRET or len(secret) < 32:
-                raise ValueError("HEARTH_SECRET_KEY must be set to a random value of 32+ characters in production")
+                raise ValueError(
+                    "HEARTH_SECRET_KEY must be set to a random value of 32+ characters in production"
+                )
         return self
 
 

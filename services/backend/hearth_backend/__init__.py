@@ -1,1 +1,1 @@
-"""hearth_backend."""
+"""Hearth backend service."""

@@ -1,1 +1,1 @@
-"""hearth_cache."""
+"""Hearth cache service."""

@@ -1,1 +1,1 @@
-"""hearth_compaction."""
+"""Hearth compaction service."""

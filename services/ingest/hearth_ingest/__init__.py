@@ -1,1 +1,1 @@
-"""hearth_ingest."""
+"""Hearth ingest service."""

@@ -1,1 +1,1 @@
-"""hearth_maintenance."""
+"""Hearth maintenance service."""

@@ -1,1 +1,1 @@
-"""hearth_query_api."""
+"""Hearth query API service."""

@@ -1,1 +1,7 @@
-"""hearth_cache."""
+"""HTTP routes of the cache service (beyond the shared `/health` and `/ready`)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+routers: list[APIRouter] = []

@@ -1,1 +1,7 @@
-"""hearth_maintenance."""
+"""HTTP routes of the maintenance service (beyond the shared `/health` and `/ready`)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+routers: list[APIRouter] = []

@@ -1,1 +1,7 @@
-"""hearth_query_api."""
+"""HTTP routes of the query API service (beyond the shared `/health` and `/ready`)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+routers: list[APIRouter] = []
