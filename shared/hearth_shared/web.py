@@ -17,6 +17,7 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from hearth_shared.errors import HearthError
 from hearth_shared.resources import Resources, open_resources, register_readiness
@@ -117,7 +118,46 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(HearthError, on_hearth_error)
     app.add_exception_handler(RequestValidationError, on_validation_error)
     app.add_exception_handler(StarletteHTTPException, on_http_exception)
-    app.add_exception_handler(Exception, on_unexpected)
+    app.add_middleware(UnexpectedErrorMiddleware)
+
+
+class UnexpectedErrorMiddleware:
+    """Turns an exception nobody handled into a 500 problem, logged once with its traceback.
+
+    Starlette's own catch-all re-raises after answering (so servers log it twice); this answers and
+    stops. If the response had already started, the connection is all that can be closed.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking_send)
+        except Exception:
+            path = scope.get("path", "")
+            logger.exception("unhandled error", extra={"path": path})
+            if started:
+                raise
+            response = problem_response(
+                500,
+                "Internal server error",
+                "an unexpected error occurred; see the service logs",
+                code="internal-error",
+                instance=path,
+            )
+            await response(scope, receive, send)
 
 
 def readiness_checks(app: FastAPI) -> dict[str, ReadinessCheck]:
