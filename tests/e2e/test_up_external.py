@@ -47,15 +47,19 @@ async def test_up_on_external_postgres_redis_and_s3(
         assert stop_stack(stack) == 0
 
 
+def run_hearth_up(env: dict[str, str], timeout: float) -> subprocess.CompletedProcess[str]:
+    command = [sys.executable, "-m", "hearth", "up"]
+    return subprocess.run(command, env=env, capture_output=True, text=True, timeout=timeout, check=False)
+
+
 def test_up_with_a_bad_setting_says_so_in_one_sentence(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("HEARTH_")}
     env |= {"HEARTH_DATA_DIR": str(tmp_path), "HEARTH_GATEWAY_PORT": "eighty"}
-    result = subprocess.run(
-        [sys.executable, "-m", "hearth", "up"], env=env, capture_output=True, text=True, timeout=60, check=False
-    )
+    result = run_hearth_up(env, timeout=60)
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [
-        "hearth up: HEARTH_GATEWAY_PORT is invalid: Input should be a valid integer, unable to parse string as an integer"
+        "hearth up: HEARTH_GATEWAY_PORT is invalid: "
+        "Input should be a valid integer, unable to parse string as an integer"
     ]
 
 
@@ -70,8 +74,6 @@ def test_up_with_unreachable_storage_fails_clearly(tmp_path: Path, redis_url: st
         ' "access_key_id": "a", "secret_access_key": "b", "max_retries": "0", "connect_timeout": "1s"}',
         "HEARTH_READY_TIMEOUT": "60",
     }
-    result = subprocess.run(
-        [sys.executable, "-m", "hearth", "up"], env=env, capture_output=True, text=True, timeout=120, check=False
-    )
+    result = run_hearth_up(env, timeout=120)
     assert result.returncode != 0
     assert "object storage s3://no-such-bucket is unreachable" in result.stderr
