@@ -2,12 +2,24 @@
 
 HearthError (hearth_shared.errors)
 └── IngestError
+    └── WalUnavailable (503, Retry-After): the write-ahead log cannot take the request
+        └── WalFull: its disk budget is used up while object storage catches up
 """
 
 from __future__ import annotations
 
-from hearth_shared.errors import HearthError
+from hearth_shared.errors import HearthError, ServiceUnavailable
 
 
 class IngestError(HearthError):
     """Root of the ingest service's own errors."""
+
+
+class WalUnavailable(IngestError, ServiceUnavailable):
+    """The request was not made durable, so it must not be acknowledged; the client retries."""
+
+    status, code, title = 503, "wal-unavailable", "Ingest temporarily unavailable"
+
+
+class WalFull(WalUnavailable):
+    code, title = "wal-full", "Ingest buffer full"
