@@ -1,1 +1,1 @@
-"""hearth_gateway."""
+"""Hearth gateway service."""
