@@ -153,6 +153,8 @@ def _run_up(settings: StackSettings) -> int:
 
     def on_signal(signum: int, _frame: FrameType | None) -> None:
         nonlocal stop_requested
+        if stop_requested:  # `uv run` forwards the signal the terminal already sent the group
+            return
         stop_requested = True
         print(f"\n{signal.Signals(signum).name} received: stopping Hearth...", file=sys.stderr, flush=True)
         if supervisor is not None:
