@@ -91,6 +91,9 @@ def _attributes(pairs: Iterable[KeyValue]) -> dict[str, Any]:
 def _run_python(code: str, **env: str) -> None:
     """Run ``code`` in a fresh interpreter (OpenTelemetry's global providers can be set once per process)."""
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("HEARTH_OTEL_", "OTEL_"))}
+    # the logfire SDK (a test dependency) registers a pydantic plugin that imports the OTel SDK in any
+    # process that imports pydantic; Hearth's own code is what these tests are about
+    clean["PYDANTIC_DISABLE_PLUGINS"] = "__all__"
     result = subprocess.run(
         [sys.executable, "-c", textwrap.dedent(code)],
         env=clean | env,
