@@ -4,4 +4,6 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-routers: list[APIRouter] = []
+from hearth_ingest.api import otlp
+
+routers: list[APIRouter] = [otlp.router]

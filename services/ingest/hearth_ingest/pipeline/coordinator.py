@@ -1,0 +1,139 @@
+"""Hands sealed WAL segments to worker processes and releases each segment once its files are in
+object storage and the catalog.
+
+A failed segment (object storage or Postgres down, a worker killed) is retried with backoff until
+it succeeds; meanwhile the WAL keeps accepting up to its disk budget. A broken worker pool is
+replaced. Nothing here decides what is durable: the WAL already is, and a segment is deleted only
+after ``run_segment`` has returned for it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import multiprocessing
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from contextlib import suppress
+
+from hearth_ingest.pipeline.job import SegmentReport, init_worker, run_segment
+from hearth_ingest.settings import IngestSettings
+from hearth_ingest.wal.segments import Segment, release
+
+logger = logging.getLogger("hearth.ingest.pipeline")
+
+RETRY_FIRST_DELAY = 0.5
+RETRY_MAX_DELAY = 30.0
+CLOSE_GRACE_SECONDS = 15.0
+
+
+class SegmentPipeline:
+    def __init__(self, settings: IngestSettings, *, on_released: Callable[[int], None]) -> None:
+        self.settings = settings
+        self.on_released = on_released
+        self.workers = settings.processor_workers
+        self._queue: asyncio.Queue[Segment] = asyncio.Queue()
+        self._queued: set[int] = set()
+        self._executor: ProcessPoolExecutor | None = None
+        self._runner: asyncio.Task[None] | None = None
+        self._jobs: set[asyncio.Task[None]] = set()
+        self._closing = False
+        self.processed = 0
+        self.failures = 0
+
+    @property
+    def enabled(self) -> bool:
+        return self.workers > 0
+
+    async def start(self, pending: list[Segment]) -> None:
+        """Start the workers and queue segments left by a previous run (replayed idempotently)."""
+        if not self.enabled:
+            return
+        self._executor = self._new_executor()
+        for segment in pending:
+            self.submit(segment)
+        self._runner = asyncio.create_task(self._run(), name="segment-pipeline")
+
+    def submit(self, segment: Segment) -> None:
+        if not self.enabled or segment.seq in self._queued:
+            return
+        self._queued.add(segment.seq)
+        self._queue.put_nowait(segment)
+
+    @property
+    def backlog(self) -> int:
+        return len(self._queued)
+
+    async def close(self) -> None:
+        """Let running jobs finish (bounded), then stop; unfinished segments stay for the next start."""
+        self._closing = True
+        if self._runner is not None:
+            self._runner.cancel()
+            with suppress(asyncio.CancelledError):
+                await self._runner
+        if self._jobs:
+            await asyncio.wait(self._jobs, timeout=CLOSE_GRACE_SECONDS)
+        for job in self._jobs:
+            job.cancel()
+        if self._executor is not None:
+            self._executor.shutdown(wait=False, cancel_futures=True)
+
+    def _new_executor(self) -> ProcessPoolExecutor:
+        # spawn: a clean interpreter per worker, no inherited event loop, threads or sockets
+        return ProcessPoolExecutor(
+            max_workers=self.workers,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=init_worker,
+            initargs=(self.settings,),
+        )
+
+    async def _run(self) -> None:
+        slots = asyncio.Semaphore(self.workers)
+        while True:
+            segment = await self._queue.get()
+            await slots.acquire()
+            job = asyncio.create_task(self._process(segment, slots), name=f"segment-{segment.seq}")
+            self._jobs.add(job)
+            job.add_done_callback(self._jobs.discard)
+
+    async def _process(self, segment: Segment, slots: asyncio.Semaphore) -> None:
+        delay = RETRY_FIRST_DELAY
+        try:
+            while not self._closing:
+                executor = self._executor
+                assert executor is not None
+                try:
+                    report: SegmentReport = await asyncio.get_running_loop().run_in_executor(
+                        executor, run_segment, str(segment.path)
+                    )
+                except BrokenProcessPool:
+                    self.failures += 1
+                    logger.error(
+                        "a conversion worker died; new pool, retrying %s in %.1f s", segment.name, delay
+                    )
+                    if self._executor is executor:
+                        self._executor = self._new_executor()
+                        executor.shutdown(wait=False, cancel_futures=True)
+                except Exception as exc:
+                    self.failures += 1
+                    logger.warning(
+                        "segment %s not stored yet (%s); retrying in %.1f s", segment.name, exc, delay
+                    )
+                else:
+                    await self._release(segment, report)
+                    return
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, RETRY_MAX_DELAY)
+        finally:
+            slots.release()
+
+    async def _release(self, segment: Segment, report: SegmentReport) -> None:
+        size = segment.size
+        await asyncio.to_thread(release, segment)
+        self._queued.discard(segment.seq)
+        self.on_released(size)
+        self.processed += 1
+        logger.debug(
+            "segment stored", extra={"segment": report.segment, "rows": report.rows, "files": report.files}
+        )
