@@ -1,9 +1,13 @@
 """Real OTLP payloads from real SDKs, captured by a tiny local receiver (run as a subprocess).
 
-``python tests/ingest/otlp_sdk_scenarios.py {logfire|otel} OUT_DIR`` starts an HTTP receiver on
-127.0.0.1, points the SDK at it, emits one rich scenario, flushes, and writes every request it received
-to ``OUT_DIR``: the (decompressed) bodies as ``NNN-<signal>.bin`` and ``manifest.json`` listing them
-with their headers, plus facts the tests compare against (pid, span ids, SDK version).
+``python tests/ingest/otlp_sdk_scenarios.py {logfire|otel} OUT_DIR [FORWARD_URL TOKEN]`` starts an HTTP
+receiver on 127.0.0.1, points the SDK at it, emits one rich scenario, flushes, and writes every request it
+received to ``OUT_DIR``: the (decompressed) bodies as ``NNN-<signal>.bin`` and ``manifest.json`` listing
+them with their headers, plus facts the tests compare against (pid, span ids, SDK version).
+
+With ``FORWARD_URL`` and ``TOKEN`` the receiver is a recording relay: it passes each request on, as
+sent, to that server with ``Authorization: TOKEN`` and answers with the server's reply. End-to-end tests
+use it to know exactly what the SDK sent to a running stack.
 
 A subprocess because both SDKs configure process-global providers: each scenario gets a clean process.
 """
@@ -16,6 +20,8 @@ import os
 import sys
 import threading
 import time
+import urllib.error
+import urllib.request
 import zlib
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -31,20 +37,38 @@ ENVIRONMENT = "ci"
 class Receiver:
     """Stores every POST body (decompressed) with its path and headers; answers like an OTLP server."""
 
-    def __init__(self) -> None:
+    def __init__(self, forward_url: str | None = None, token: str | None = None) -> None:
         self.requests: list[dict[str, Any]] = []
+        self.statuses: list[int] = []  # the forward server's answers, when relaying
+        self.in_flight = 0
+        self.closed = False  # set by the dump: an SDK may still export (a late metrics export was seen)
+        self.last_request = time.monotonic()
         self.lock = threading.Lock()
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
+                with receiver.lock:
+                    receiver.in_flight += 1
+                try:
+                    self.receive()
+                finally:
+                    with receiver.lock:
+                        receiver.in_flight -= 1
+                        receiver.last_request = time.monotonic()
+
+            def receive(self) -> None:
                 body = self.rfile.read(int(self.headers.get("content-length") or 0))
                 encoding = (self.headers.get("content-encoding") or "").lower()
+                sent = body
                 if encoding == "gzip":
                     body = gzip.decompress(body)
                 elif encoding == "deflate":
                     body = zlib.decompress(body)
                 with receiver.lock:
+                    if receiver.closed:  # after the dump: neither recorded nor relayed
+                        self.send_error(503)
+                        return
                     receiver.requests.append(
                         {
                             "path": self.path,
@@ -53,10 +77,34 @@ class Receiver:
                             "body": body,
                         }
                     )
-                self.send_response(200)
-                self.send_header("content-type", "application/x-protobuf")
-                self.send_header("content-length", "0")
+                # Recorded before relaying: once the stack has it, it must be in the dump, even if
+                # the SDK gives up on the reply.
+                if forward_url is not None:
+                    self.relay(sent)
+                else:
+                    self.send_response(200)
+                    self.send_header("content-type", "application/x-protobuf")
+                    self.send_header("content-length", "0")
+                    self.end_headers()
+
+            def relay(self, body: bytes) -> None:
+                headers = {k: v for k, v in self.headers.items() if k.lower().startswith("content-")}
+                headers["Authorization"] = token or ""
+                url = f"{forward_url}{self.path}"  # http(s) only: the test passes the stack's URL
+                request = urllib.request.Request(url, body, headers, method="POST")  # noqa: S310
+                try:
+                    with urllib.request.urlopen(request, timeout=30) as reply:  # noqa: S310
+                        status, reply_headers, reply_body = reply.status, reply.headers, reply.read()
+                except urllib.error.HTTPError as exc:
+                    status, reply_headers, reply_body = exc.code, exc.headers, exc.read()
+                with receiver.lock:
+                    receiver.statuses.append(status)
+                self.send_response(status)
+                reply_type = reply_headers.get("content-type") or "application/x-protobuf"
+                self.send_header("content-type", reply_type)
+                self.send_header("content-length", str(len(reply_body)))
                 self.end_headers()
+                self.wfile.write(reply_body)
 
             def do_GET(self) -> None:  # the logfire SDK checks its token at /v1/info
                 payload = json.dumps({"project_name": "p", "project_url": "http://localhost/o/p"}).encode()
@@ -73,10 +121,21 @@ class Receiver:
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
+    def wait_quiet(self, quiet_seconds: float = 0.5, limit_seconds: float = 10.0) -> None:
+        """Until no request has been in flight for ``quiet_seconds``: an SDK may export once more
+        right after its flush (a second metrics export was seen), and the dump must hold it."""
+        deadline = time.monotonic() + limit_seconds
+        while time.monotonic() < deadline:
+            with self.lock:
+                if not self.in_flight and time.monotonic() - self.last_request >= quiet_seconds:
+                    return
+            time.sleep(0.05)
+
     def dump(self, out: Path, facts: dict[str, Any]) -> None:
         out.mkdir(parents=True, exist_ok=True)
         manifest: list[dict[str, Any]] = []
         with self.lock:
+            self.closed = True
             for index, request in enumerate(self.requests):
                 signal = request["path"].rsplit("/", 1)[-1]
                 name = f"{index:03d}-{signal}.bin"
@@ -89,7 +148,8 @@ class Receiver:
                         "content_encoding": request["content_encoding"],
                     }
                 )
-        (out / "manifest.json").write_text(json.dumps({"requests": manifest, "facts": facts}, indent=1))
+        document = {"requests": manifest, "facts": facts, "statuses": self.statuses}
+        (out / "manifest.json").write_text(json.dumps(document, indent=1))
 
 
 def logfire_scenario(receiver: Receiver) -> dict[str, Any]:
@@ -214,8 +274,10 @@ def otel_scenario(receiver: Receiver) -> dict[str, Any]:
 
 def main() -> None:
     scenario, out = sys.argv[1], Path(sys.argv[2])
-    receiver = Receiver()
+    forward_url, token = (sys.argv[3], sys.argv[4]) if len(sys.argv) > 4 else (None, None)
+    receiver = Receiver(forward_url, token)
     facts = logfire_scenario(receiver) if scenario == "logfire" else otel_scenario(receiver)
+    receiver.wait_quiet()
     receiver.dump(out, facts)
     os._exit(0)  # skip exporters' atexit flushing: everything needed was flushed above
 
