@@ -14,6 +14,7 @@ help:
 	@echo "make lint    ruff, mypy (strict) and import-linter"
 	@echo "make format  format and autofix"
 	@echo "make docs    regenerate docs/configuration.md from the settings classes"
+	@echo "make bench   run the benchmarks in bench/ (they print figures; minutes on 2 cores)"
 
 $(TOOLS)/bin/uv:
 	python3 -m venv $(TOOLS)
@@ -42,7 +43,8 @@ docs: install
 	$(UV) run --frozen hearth config-docs
 
 bench: install
-	@echo "no benchmarks yet"
+	$(UV) run --frozen python -m bench.otlp_convert
+	$(UV) run --frozen python -m bench.ingest $(BENCH_ARGS)
 
 clean:
 	rm -rf .venv $(TOOLS) .pytest_cache .mypy_cache .ruff_cache

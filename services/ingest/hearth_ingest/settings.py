@@ -81,10 +81,11 @@ class IngestSettings(ServiceSettings, DatabaseSettings, RedisSettings, StorageSe
         ),
     )
     live_tail_max_len: int = Field(
-        default=10_000,
+        default=1000,
         ge=1,
         description=(
-            "Entries (converted batches) kept, approximately, in each project's live-tail stream in Redis."
+            "Entries kept, approximately, in each project's live-tail stream in Redis: one entry per "
+            "project per WAL segment (a few per second), so the default keeps minutes of history."
         ),
     )
 

@@ -17,7 +17,7 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import suppress
 
-from hearth_ingest.pipeline.job import SegmentReport, init_worker, run_segment
+from hearth_ingest.pipeline.job import SegmentReport, init_worker, run_segment, worker_ready
 from hearth_ingest.settings import IngestSettings
 from hearth_ingest.wal.segments import Segment, release
 
@@ -51,6 +51,7 @@ class SegmentPipeline:
         if not self.enabled:
             return
         self._executor = self._new_executor()
+        self._warm_up(self._executor)
         for segment in pending:
             self.submit(segment)
         self._runner = asyncio.create_task(self._run(), name="segment-pipeline")
@@ -88,6 +89,13 @@ class SegmentPipeline:
             initargs=(self.settings,),
         )
 
+    def _warm_up(self, executor: ProcessPoolExecutor) -> None:
+        """Spawn every worker now, in the background (start-up is not delayed by it)."""
+        loop = asyncio.get_running_loop()
+        for _ in range(self.workers):
+            future = loop.run_in_executor(executor, worker_ready)
+            future.add_done_callback(_log_warm_up)
+
     async def _run(self) -> None:
         slots = asyncio.Semaphore(self.workers)
         while True:
@@ -114,6 +122,7 @@ class SegmentPipeline:
                     )
                     if self._executor is executor:
                         self._executor = self._new_executor()
+                        self._warm_up(self._executor)
                         executor.shutdown(wait=False, cancel_futures=True)
                 except Exception as exc:
                     self.failures += 1
@@ -137,3 +146,12 @@ class SegmentPipeline:
         logger.debug(
             "segment stored", extra={"segment": report.segment, "rows": report.rows, "files": report.files}
         )
+
+
+def _log_warm_up(future: asyncio.Future[int]) -> None:
+    if future.cancelled():
+        return
+    if (exc := future.exception()) is not None:  # the first segment will retry and say more
+        logger.warning("a conversion worker failed to start: %s", exc)
+    else:
+        logger.debug("conversion worker %d ready", future.result())

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass
@@ -29,13 +30,13 @@ from hearth_ingest.wal.format import decode_all
 from hearth_shared.catalog import CatalogFile, FileCatalog
 from hearth_shared.catalog.files import TableName, object_key_for
 from hearth_shared.db import DatabasePool, open_pool
+from hearth_shared.live_tail import encode_batch, live_stream_key
 from hearth_shared.schema import TABLES
 from hearth_shared.schema.parquet import parquet_bytes
 from hearth_shared.storage import ObjectStorage, open_storage
 
 logger = logging.getLogger("hearth.ingest.pipeline")
 
-LIVE_KEY = "hearth:live:{project_id}"
 DAY = timedelta(days=1)
 
 
@@ -48,17 +49,6 @@ class SegmentReport:
     new_files: int
     bytes_written: int
     torn_tail: bool
-
-
-def live_stream_key(project_id: str) -> str:
-    return LIVE_KEY.format(project_id=project_id)
-
-
-def arrow_ipc(table: pa.Table) -> bytes:
-    sink = pa.BufferOutputStream()
-    with pa.ipc.new_stream(sink, table.schema) as writer:
-        writer.write_table(table)
-    return bytes(sink.getvalue().to_pybytes())
 
 
 def split_by_day(table_name: str, table: pa.Table) -> list[tuple[date, pa.Table]]:
@@ -104,13 +94,13 @@ class SegmentProcessor:
             logger.warning("segment %s ends in a torn record (never acknowledged); ignoring it", path.name)
         segment_name = path.name.split(".", 1)[0]
         partitions: dict[tuple[TableName, str, date], list[pa.Table]] = defaultdict(list)
-        live: list[tuple[str, pa.Table]] = []
+        live: dict[str, list[pa.Table]] = defaultdict(list)
         for record in result.records:
             for table_name, table in convert_record(record):
                 if table.num_rows == 0:
                     continue
                 if table_name == "records":
-                    live.append((record.project_id, table))
+                    live[record.project_id].append(table)
                 for day, part in split_by_day(table_name, table):
                     partitions[(table_name, record.project_id, day)].append(part)
         await self._publish_live(live)
@@ -159,16 +149,18 @@ class SegmentProcessor:
             )
         return files, written
 
-    async def _publish_live(self, live: list[tuple[str, pa.Table]]) -> None:
-        """Best effort: the live view is a convenience; Parquet and the catalog are the record."""
+    async def _publish_live(self, live: dict[str, list[pa.Table]]) -> None:
+        """One entry per project per segment. Best effort: the live view is a convenience; Parquet and
+        the catalog are the record."""
         if not live or self.redis is None:
             return
         try:
             async with self.redis.pipeline(transaction=False) as pipe:
-                for project_id, table in live:
+                for project_id, tables in live.items():
+                    entry = await asyncio.to_thread(encode_batch, pa.concat_tables(tables))
                     pipe.xadd(
                         live_stream_key(project_id),
-                        {"rows": table.num_rows, "arrow": arrow_ipc(table)},
+                        entry,  # type: ignore[arg-type]  # redis-py's stubs want a narrower mapping
                         maxlen=self.settings.live_tail_max_len,
                         approximate=True,
                     )
@@ -201,6 +193,13 @@ class SegmentFailed(Exception):
     """A segment could not be stored. Carries only text: the original exception may not survive the
     trip back to the parent process (exceptions with custom ``__init__`` fail to unpickle, and the
     pool would then look broken)."""
+
+
+def worker_ready() -> int:
+    """A no-op job: submitted once per worker at start so the pool spawns (and imports, and opens its
+    clients) before the first segment waits for it."""
+    assert _worker is not None, "init_worker did not run in this process"
+    return os.getpid()
 
 
 def run_segment(path: str) -> SegmentReport:

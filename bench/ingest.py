@@ -1,0 +1,261 @@
+"""Sustained ingest through the gateway: accepted and durable spans/s, ack → queryable, bytes/span, RSS.
+
+Starts the whole stack with `hearth up` in a temporary data dir (embedded Postgres and Redis, local-disk
+object storage), then several connections send Logfire-shaped, gzipped 1000-span requests
+(``bench/workload.py``) as fast as the stack acknowledges them, for ``--duration`` seconds. Prints:
+
+- accepted spans/s: spans in 200-acknowledged requests per second of load;
+- durable spans/s: spans registered in the catalog (Parquet in storage) per second, during the load and
+  until everything acknowledged is registered;
+- ack → queryable p50/p99: for each request, from its acknowledgement to the first catalog sample whose
+  registered row count covers it (WAL order is acknowledgement order; the catalog is sampled every
+  50 ms, so figures are rounded up to that);
+- bytes per span on storage, and the peak RSS of the stack's processes (sum and per service);
+- the baseline side by side: protobuf decode alone of the same bodies on one core, in this process
+  before the load (the cheapest possible ingest work), and the ratio of durable spans/s to it.
+
+The load generator shares the 2 cores with the stack, as a co-located SDK would.
+Run: ``make bench`` or ``uv run python -m bench.ingest [--duration 30] [--connections 4]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import gzip
+import random
+import statistics
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import asyncpg
+import httpx
+import psutil
+
+from bench.workload import SPANS_PER_REQUEST, build_request
+from hearth_ingest.otlp import decode_request
+from tests.fixtures.stack import Stack, start_stack, stop_stack
+
+CATALOG_SAMPLE_SECONDS = 0.05
+MIB = 2**20
+DRAIN_LIMIT_SECONDS = 180.0
+
+
+@dataclass
+class Load:
+    acks: list[tuple[float, int]] = field(default_factory=list)  # (ack time, spans acknowledged so far)
+    refused: dict[int, int] = field(default_factory=dict)  # status → count (503 when the WAL is full)
+    acked_spans: int = 0
+
+
+@dataclass
+class CatalogSamples:
+    samples: list[tuple[float, int, int]] = field(default_factory=list)  # (time, rows, bytes)
+
+    @property
+    def rows(self) -> int:
+        return self.samples[-1][1] if self.samples else 0
+
+    def first_covering(self, spans: int, start: int) -> tuple[int, float | None]:
+        """Index and time of the first sample at or after ``start`` whose rows cover ``spans``."""
+        for index in range(start, len(self.samples)):
+            if self.samples[index][1] >= spans:
+                return index, self.samples[index][0]
+        return len(self.samples), None
+
+
+def decode_baseline(bodies: list[bytes], loops: int = 5) -> float:
+    """spans/s of protobuf decode alone, one core, best of ``loops``."""
+    raw = [gzip.decompress(body) for body in bodies]
+    best = float("inf")
+    for _ in range(loops):
+        started = time.perf_counter()
+        for body in raw:
+            decode_request("traces", body, "application/x-protobuf")
+        best = min(best, time.perf_counter() - started)
+    return len(raw) * SPANS_PER_REQUEST / best
+
+
+async def send_load(stack: Stack, bodies: list[bytes], connections: int, duration: float) -> Load:
+    load = Load()
+    headers = {
+        "Authorization": stack.credentials["write_token"],
+        "Content-Type": "application/x-protobuf",
+        "Content-Encoding": "gzip",
+    }
+    deadline = time.monotonic() + duration
+
+    async def connection(number: int) -> None:
+        limits = httpx.Limits(max_connections=1)
+        async with httpx.AsyncClient(
+            base_url=stack.base_url, headers=headers, timeout=60, limits=limits
+        ) as client:
+            turn = number
+            while time.monotonic() < deadline:
+                body = bodies[turn % len(bodies)]
+                turn += connections
+                response = await client.post("/v1/traces", content=body)
+                if response.status_code == 200:
+                    load.acked_spans += SPANS_PER_REQUEST
+                    load.acks.append((time.monotonic(), load.acked_spans))
+                else:
+                    load.refused[response.status_code] = load.refused.get(response.status_code, 0) + 1
+                    await asyncio.sleep(float(response.headers.get("retry-after", "0.1")))
+
+    await asyncio.gather(*(connection(n) for n in range(connections)))
+    return load
+
+
+async def sample_catalog(database_url: str, samples: CatalogSamples, stop: asyncio.Event) -> None:
+    connection = await asyncpg.connect(database_url)
+    try:
+        while not stop.is_set():
+            row = await connection.fetchrow(
+                "SELECT coalesce(sum(row_count), 0)::bigint, coalesce(sum(byte_size), 0)::bigint "
+                "FROM catalog_files WHERE table_name = 'records' AND retired_at IS NULL"
+            )
+            assert row is not None  # an aggregate always returns one row
+            samples.samples.append((time.monotonic(), row[0], row[1]))
+            await asyncio.sleep(CATALOG_SAMPLE_SECONDS)
+    finally:
+        await connection.close()
+
+
+class RssSampler(threading.Thread):
+    """Peak resident memory of every process of the stack, per service and summed."""
+
+    def __init__(self, stack: Stack) -> None:
+        super().__init__(daemon=True)
+        self.root = psutil.Process(stack.process.pid)
+        self.peak_total = 0
+        self.peak_by_name: dict[str, int] = {}
+        self.stopped = threading.Event()
+
+    def run(self) -> None:
+        while not self.stopped.wait(0.25):
+            total = 0
+            for process in [self.root, *self.root.children(recursive=True)]:
+                try:
+                    rss = process.memory_info().rss
+                    name = service_name(process)
+                except psutil.Error:
+                    continue
+                total += rss
+                self.peak_by_name[name] = max(self.peak_by_name.get(name, 0), rss)
+            self.peak_total = max(self.peak_total, total)
+
+
+def service_name(process: psutil.Process) -> str:
+    command = " ".join(process.cmdline())
+    for name in ("gateway", "backend", "ingest", "query_api", "cache", "compaction", "maintenance"):
+        if f"hearth_{name}" in command:
+            return name
+    if "postgres" in command:
+        return "postgres"
+    if "redis" in command:
+        return "redis"
+    return "hearth up" if process.pid == process.parent().pid else process.name()
+
+
+def database_url_of(stack: Stack) -> str:
+    """The embedded Postgres DSN, as `hearth up` gave it to its services."""
+    for process in psutil.Process(stack.process.pid).children(recursive=True):
+        try:
+            url: str | None = process.environ().get("HEARTH_DATABASE_URL")
+        except psutil.Error:
+            continue
+        if url:
+            return url
+    raise RuntimeError("no service of the stack has HEARTH_DATABASE_URL")
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    return statistics.quantiles(values, n=100, method="inclusive")[round(fraction * 100) - 1]
+
+
+async def run(args: argparse.Namespace, stack: Stack, bodies: list[bytes]) -> None:
+    samples = CatalogSamples()
+    stop = asyncio.Event()
+    sampler = asyncio.create_task(sample_catalog(database_url_of(stack), samples, stop))
+    rss = RssSampler(stack)
+    rss.start()
+    started = time.monotonic()
+    load = await send_load(stack, bodies, args.connections, args.duration)
+    load_seconds = time.monotonic() - started
+    at_load_end = samples.samples[-1][1] if samples.samples else 0
+    drain_deadline = time.monotonic() + DRAIN_LIMIT_SECONDS
+    # Polling on purpose: the catalog in Postgres is the thing measured.
+    while samples.rows < load.acked_spans and time.monotonic() < drain_deadline:  # noqa: ASYNC110
+        await asyncio.sleep(CATALOG_SAMPLE_SECONDS)
+    stop.set()
+    await sampler
+    rss.stopped.set()
+    rss.join()
+    report(args, load, samples, rss, started, load_seconds, at_load_end)
+
+
+def report(  # noqa: PLR0917 - one call site, every figure needs these
+    args: argparse.Namespace,
+    load: Load,
+    samples: CatalogSamples,
+    rss: RssSampler,
+    started: float,
+    load_seconds: float,
+    at_load_end: int,
+) -> None:
+    final_time, final_rows, final_bytes = samples.samples[-1]
+    latencies: list[float] = []
+    cursor = 0
+    for acked_at, spans in load.acks:
+        cursor, covered_at = samples.first_covering(spans, cursor)
+        if covered_at is not None:
+            latencies.append(max(0.0, covered_at - acked_at))
+    durable = final_rows / (final_time - started)
+    drain = final_time - started - load_seconds
+    per_service = ", ".join(f"{name} {size / MIB:.0f}" for name, size in sorted(rss.peak_by_name.items()))
+    lines = [
+        ("load", f"{args.duration:.0f} s, {args.connections} connections, {SPANS_PER_REQUEST}-span gzip"),
+        ("accepted", f"{load.acked_spans / load_seconds:,.0f} spans/s ({load.acked_spans:,} spans)"),
+        ("refused", str(load.refused or "none")),
+        ("durable during load", f"{at_load_end / load_seconds:,.0f} spans/s"),
+        ("durable incl. drain", f"{durable:,.0f} spans/s (+{drain:.1f} s drain)"),
+        ("bytes per span", f"{final_bytes / max(final_rows, 1):.1f} B on storage"),
+        ("peak RSS", f"{rss.peak_total / MIB:,.0f} MiB total ({per_service} MiB)"),
+        ("baseline", f"protobuf decode only, 1 core: {args.baseline:,.0f} spans/s"),
+        ("durable / baseline", f"{durable / args.baseline:.3f}"),
+    ]  # fmt: skip
+    if latencies:
+        p50, p99 = percentile(latencies, 0.5), percentile(latencies, 0.99)
+        lines.insert(5, ("ack -> queryable", f"p50 {p50:.2f} s, p99 {p99:.2f} s"))
+    if final_rows < load.acked_spans:
+        lines.append(
+            ("NOT DRAINED", f"{final_rows:,} of {load.acked_spans:,} acknowledged spans in the catalog")
+        )
+    for label, value in lines:
+        print(f"{label + ':':<22}{value}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--duration", type=float, default=30.0, help="seconds of load")
+    parser.add_argument("--connections", type=int, default=4, help="concurrent connections")
+    parser.add_argument("--bodies", type=int, default=16, help="distinct request bodies to cycle through")
+    args = parser.parse_args()
+
+    rng = random.Random(20261123)
+    now_ns = time.time_ns()
+    bodies = [gzip.compress(build_request(rng, now_ns), 6) for _ in range(args.bodies)]
+    args.baseline = decode_baseline(bodies)
+    with tempfile.TemporaryDirectory(prefix="hearth-bench-") as temp:
+        stack = start_stack(Path(temp) / "data")
+        try:
+            asyncio.run(run(args, stack, bodies))
+        finally:
+            stop_stack(stack)
+
+
+if __name__ == "__main__":
+    main()
