@@ -3,14 +3,15 @@
 One write token belongs to one project, so one project's data lands on one replica (its WAL, its
 Parquet buffers), and adding or removing a replica only moves the tokens of the replica concerned.
 Every gateway process given the same replica URLs makes the same choice (the ring is built from the
-URLs alone). A request without ``Authorization`` still goes to one fixed replica, which answers 401.
+URLs alone, see :mod:`hearth_shared.hashring`). A request without ``Authorization`` still goes to one
+fixed replica, which answers 401.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 
-from uhashring import HashRing
+from hearth_shared.hashring import ReplicaRing
 
 #: The ring key of requests without credentials.
 ANONYMOUS_KEY = "-"
@@ -28,32 +29,18 @@ def ring_key(authorization: bytes | None) -> str:
 
 
 class IngestRing:
-    """A consistent-hash ring over the ingest replicas' base URLs."""
+    """A consistent-hash ring over the ingest replicas' base URLs, keyed by ``Authorization``."""
 
     def __init__(self, urls: Sequence[str]) -> None:
         if not urls:
             raise ValueError("an ingest ring needs at least one replica")
-        self.urls: tuple[str, ...] = tuple(urls)
-        self._only = self.urls[0] if len(self.urls) == 1 else None
-        self._ring = HashRing(nodes=list(self.urls))
+        self._ring = ReplicaRing(urls)
+        self.urls: tuple[str, ...] = self._ring.urls
 
     def pick(self, authorization: bytes | None) -> str:
         """The replica that owns this ``Authorization`` value."""
-        if self._only is not None:
-            return self._only
-        node: str = self._ring.get_node(ring_key(authorization))
-        return node
+        return self._ring.pick(ring_key(authorization))
 
     def candidates(self, authorization: bytes | None) -> Iterator[str]:
         """Every replica once, in ring order starting with :meth:`pick`'s: where to go when one refuses."""
-        if self._only is not None:
-            yield self._only
-            return
-        seen: set[str] = set()
-        node: str
-        for node in self._ring.iterate_nodes(ring_key(authorization)):
-            if node not in seen:
-                seen.add(node)
-                yield node
-            if len(seen) == len(self.urls):
-                return
+        return self._ring.candidates(ring_key(authorization))
