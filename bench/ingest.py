@@ -15,7 +15,8 @@ object storage), then several connections send Logfire-shaped, gzipped 1000-span
   before the load (the cheapest possible ingest work), and the ratio of durable spans/s to it.
 
 The load generator shares the 2 cores with the stack, as a co-located SDK would.
-Run: ``make bench`` or ``uv run python -m bench.ingest [--duration 30] [--connections 4]``
+With ``--rate`` the load is paced (spans/s offered), to see ack → queryable below saturation.
+Run: ``make bench`` or ``uv run python -m bench.ingest [--duration 30] [--connections 4] [--rate N]``
 """
 
 from __future__ import annotations
@@ -79,8 +80,13 @@ def decode_baseline(bodies: list[bytes], loops: int = 5) -> float:
     return len(raw) * SPANS_PER_REQUEST / best
 
 
-async def send_load(stack: Stack, bodies: list[bytes], connections: int, duration: float) -> Load:
+async def send_load(
+    stack: Stack, bodies: list[bytes], connections: int, duration: float, rate: float = 0.0
+) -> Load:
+    """Send for ``duration`` seconds, as fast as acknowledged or, with ``rate``, at that many spans/s."""
     load = Load()
+    started = time.monotonic()
+    interval = connections * SPANS_PER_REQUEST / rate if rate > 0 else 0.0  # per connection
     headers = {
         "Authorization": stack.credentials["write_token"],
         "Content-Type": "application/x-protobuf",
@@ -94,7 +100,13 @@ async def send_load(stack: Stack, bodies: list[bytes], connections: int, duratio
             base_url=stack.base_url, headers=headers, timeout=60, limits=limits
         ) as client:
             turn = number
+            sent = 0
             while time.monotonic() < deadline:
+                if interval:  # paced: request k of this connection leaves at its slot, not earlier
+                    await asyncio.sleep(
+                        max(0.0, started + (sent + number / connections) * interval - time.monotonic())
+                    )
+                    sent += 1
                 body = bodies[turn % len(bodies)]
                 turn += connections
                 response = await client.post("/v1/traces", content=body)
@@ -124,28 +136,48 @@ async def sample_catalog(database_url: str, samples: CatalogSamples, stop: async
         await connection.close()
 
 
-class RssSampler(threading.Thread):
-    """Peak resident memory of every process of the stack, per service and summed."""
+class ProcessSampler(threading.Thread):
+    """Per service (all its processes together): peak resident memory and CPU seconds used."""
 
     def __init__(self, stack: Stack) -> None:
         super().__init__(daemon=True)
         self.root = psutil.Process(stack.process.pid)
         self.peak_total = 0
         self.peak_by_name: dict[str, int] = {}
+        self.cpu_first: dict[int, tuple[str, float]] = {}  # pid → (service, CPU seconds when first seen)
+        self.cpu_last: dict[int, float] = {}
         self.stopped = threading.Event()
 
     def run(self) -> None:
         while not self.stopped.wait(0.25):
-            total = 0
-            for process in [self.root, *self.root.children(recursive=True)]:
-                try:
+            self.sample()
+        self.sample()
+
+    def sample(self) -> None:
+        rss_by_name: dict[str, int] = {}
+        for process in [self.root, *self.root.children(recursive=True)]:
+            try:
+                with process.oneshot():
                     rss = process.memory_info().rss
-                    name = service_name(process)
-                except psutil.Error:
-                    continue
-                total += rss
-                self.peak_by_name[name] = max(self.peak_by_name.get(name, 0), rss)
-            self.peak_total = max(self.peak_total, total)
+                    times = process.cpu_times()
+                name = (
+                    self.cpu_first[process.pid][0] if process.pid in self.cpu_first else service_name(process)
+                )
+            except psutil.Error:
+                continue
+            cpu = times.user + times.system
+            self.cpu_first.setdefault(process.pid, (name, cpu))
+            self.cpu_last[process.pid] = cpu
+            rss_by_name[name] = rss_by_name.get(name, 0) + rss
+        for name, rss in rss_by_name.items():
+            self.peak_by_name[name] = max(self.peak_by_name.get(name, 0), rss)
+        self.peak_total = max(self.peak_total, sum(rss_by_name.values()))
+
+    def cpu_by_name(self) -> dict[str, float]:
+        used: dict[str, float] = {}
+        for pid, (name, first) in self.cpu_first.items():
+            used[name] = used.get(name, 0.0) + self.cpu_last[pid] - first
+        return used
 
 
 def service_name(process: psutil.Process) -> str:
@@ -153,11 +185,14 @@ def service_name(process: psutil.Process) -> str:
     for name in ("gateway", "backend", "ingest", "query_api", "cache", "compaction", "maintenance"):
         if f"hearth_{name}" in command:
             return name
+    if "multiprocessing" in command:
+        parent = process.parent()
+        return f"{service_name(parent)} workers" if parent is not None else "workers"
     if "postgres" in command:
         return "postgres"
     if "redis" in command:
         return "redis"
-    return "hearth up" if process.pid == process.parent().pid else process.name()
+    return "hearth up"
 
 
 def database_url_of(stack: Stack) -> str:
@@ -180,10 +215,10 @@ async def run(args: argparse.Namespace, stack: Stack, bodies: list[bytes]) -> No
     samples = CatalogSamples()
     stop = asyncio.Event()
     sampler = asyncio.create_task(sample_catalog(database_url_of(stack), samples, stop))
-    rss = RssSampler(stack)
+    rss = ProcessSampler(stack)
     rss.start()
     started = time.monotonic()
-    load = await send_load(stack, bodies, args.connections, args.duration)
+    load = await send_load(stack, bodies, args.connections, args.duration, args.rate)
     load_seconds = time.monotonic() - started
     at_load_end = samples.samples[-1][1] if samples.samples else 0
     drain_deadline = time.monotonic() + DRAIN_LIMIT_SECONDS
@@ -201,7 +236,7 @@ def report(  # noqa: PLR0917 - one call site, every figure needs these
     args: argparse.Namespace,
     load: Load,
     samples: CatalogSamples,
-    rss: RssSampler,
+    rss: ProcessSampler,
     started: float,
     load_seconds: float,
     at_load_end: int,
@@ -215,15 +250,23 @@ def report(  # noqa: PLR0917 - one call site, every figure needs these
             latencies.append(max(0.0, covered_at - acked_at))
     durable = final_rows / (final_time - started)
     drain = final_time - started - load_seconds
+    pace = f"offered {args.rate:,.0f} spans/s" if args.rate else "as fast as acknowledged"
+    cpu = rss.cpu_by_name()
+    cpu_per_million = ", ".join(
+        f"{name} {seconds * 1e6 / max(final_rows, 1):.1f}"
+        for name, seconds in sorted(cpu.items(), key=lambda item: -item[1])
+        if seconds > 0.05
+    )
     per_service = ", ".join(f"{name} {size / MIB:.0f}" for name, size in sorted(rss.peak_by_name.items()))
     lines = [
-        ("load", f"{args.duration:.0f} s, {args.connections} connections, {SPANS_PER_REQUEST}-span gzip"),
+        ("load", f"{args.duration:.0f} s, {args.connections} conns, {SPANS_PER_REQUEST}-span gzip, {pace}"),
         ("accepted", f"{load.acked_spans / load_seconds:,.0f} spans/s ({load.acked_spans:,} spans)"),
         ("refused", str(load.refused or "none")),
         ("durable during load", f"{at_load_end / load_seconds:,.0f} spans/s"),
         ("durable incl. drain", f"{durable:,.0f} spans/s (+{drain:.1f} s drain)"),
         ("bytes per span", f"{final_bytes / max(final_rows, 1):.1f} B on storage"),
         ("peak RSS", f"{rss.peak_total / MIB:,.0f} MiB total ({per_service} MiB)"),
+        ("CPU s per 1M spans", cpu_per_million),
         ("baseline", f"protobuf decode only, 1 core: {args.baseline:,.0f} spans/s"),
         ("durable / baseline", f"{durable / args.baseline:.3f}"),
     ]  # fmt: skip
@@ -242,6 +285,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--duration", type=float, default=30.0, help="seconds of load")
     parser.add_argument("--connections", type=int, default=4, help="concurrent connections")
+    parser.add_argument(
+        "--rate", type=float, default=0.0, help="spans/s to offer (default: as fast as acked)"
+    )
     parser.add_argument("--bodies", type=int, default=16, help="distinct request bodies to cycle through")
     args = parser.parse_args()
 
