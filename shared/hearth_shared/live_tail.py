@@ -8,6 +8,8 @@ matters: a 1000-span batch is ~1.5 MB as plain Arrow and ~10x less compressed, a
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import pyarrow as pa  # type: ignore[import-untyped, unused-ignore]
 
 _KEY = "hearth:live:{project_id}"
@@ -27,7 +29,7 @@ def encode_batch(table: pa.Table) -> dict[str, bytes | int]:
     return {"rows": table.num_rows, "arrow": sink.getvalue().to_pybytes()}
 
 
-def decode_batch(entry: dict[bytes, bytes]) -> pa.Table:
+def decode_batch(entry: Mapping[bytes | str, bytes | str]) -> pa.Table:
     """The ``records`` rows of a stream entry as read back from Redis (bytes keys)."""
-    with pa.ipc.open_stream(entry[b"arrow"]) as reader:
+    with pa.ipc.open_stream(entry[b"arrow"]) as reader:  # bytes: the stream is read without decoding
         return reader.read_all()

@@ -137,8 +137,10 @@ async def test_segment_becomes_parquet_catalog_rows_and_live_tail(
     entries = await live.xrange(live_stream_key(project))
     await live.aclose()
     # One entry per project per processing of the segment (the replay published it again).
+    assert entries is not None
     assert len(entries) == 2
     fields = entries[0][1]
+    assert fields is not None
     assert int(fields[b"rows"]) == 50
     batch = decode_batch(fields)
     assert batch.num_rows == 50

@@ -27,8 +27,8 @@ from tests.fixtures.s3 import S3Bucket
 
 SERVICES: list[tuple[type[Any], Callable[[Any], FastAPI], set[str]]] = [
     (BackendSettings, backend_app, {"postgres", "redis"}),
-    (IngestSettings, ingest_app, {"postgres", "redis", "object_storage"}),
-    (QueryApiSettings, query_api_app, {"postgres", "object_storage"}),
+    (IngestSettings, ingest_app, {"postgres", "redis", "object_storage", "wal"}),
+    (QueryApiSettings, query_api_app, {"postgres", "redis", "object_storage"}),
     (CacheSettings, cache_app, {"object_storage"}),
     (CompactionSettings, compaction_app, {"postgres", "object_storage"}),
     (MaintenanceSettings, maintenance_app, {"postgres", "redis", "object_storage"}),

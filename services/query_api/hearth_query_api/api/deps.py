@@ -1,0 +1,27 @@
+"""What the routes use, made by the app's lifespan (``app.state.query``), and its ``Annotated`` aliases."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from hearth_query_api.service import QueryService
+from hearth_shared.token_cache import TokenCache
+
+
+@dataclass(frozen=True, slots=True)
+class QueryApi:
+    tokens: TokenCache
+    service: QueryService
+    default_limit: int
+    max_limit: int
+
+
+def _query_api(request: Request) -> QueryApi:
+    state: QueryApi = request.app.state.query
+    return state
+
+
+QueryApiDep = Annotated[QueryApi, Depends(_query_api)]

@@ -1,0 +1,45 @@
+"""Logfire's SQL dialect → the SQL DataFusion runs: parsed and rewritten with sqlglot, never regexes.
+
+Contract used by the engine (keep it stable):
+
+* :func:`translate` takes the user's SQL and returns a :class:`TranslatedQuery` whose ``sql`` DataFusion
+  can plan once the engine has registered the project's tables and :mod:`hearth_query_api.engine.udfs`.
+* It raises :class:`~hearth_query_api.errors.QuerySyntaxError` for SQL that does not parse and
+  :class:`~hearth_query_api.errors.QueryRejected` for anything that is not one read-only query over
+  ``records``, ``records_all`` and ``metrics``.
+
+Modules: :mod:`.parse` (sqlglot, ``$variables``), :mod:`.validate` (the safety allow-lists),
+:mod:`.rewrite` (what each dialect feature becomes), :mod:`.metrics` (``metric_*``), :mod:`.levels`,
+:mod:`.json_values` and :mod:`.metric_math` (pure Python used by the UDFs).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from hearth_query_api.dialect.parse import HearthDialect, parse_one_statement, substitute_variables
+from hearth_query_api.dialect.rewrite import rewrite
+from hearth_query_api.dialect.validate import validate
+
+__all__ = ["QUERYABLE_TABLES", "TranslatedQuery", "translate"]
+
+#: The tables a project's query may read.
+QUERYABLE_TABLES: frozenset[str] = frozenset({"records", "records_all", "metrics"})
+
+
+@dataclass(frozen=True, slots=True)
+class TranslatedQuery:
+    """The SQL to hand to DataFusion and which of the project's tables it reads."""
+
+    sql: str
+    tables: frozenset[str]
+
+
+def translate(sql: str, *, variables: Mapping[str, str] | None = None) -> TranslatedQuery:
+    """Check and rewrite one user query; ``variables`` fills ``$name`` placeholders (e.g. ``$resolution``)."""
+    tree = parse_one_statement(sql)
+    tables = validate(tree, sql, QUERYABLE_TABLES)  # before rewriting: judge what the user wrote
+    substitute_variables(tree, variables)
+    tree = rewrite(tree)
+    return TranslatedQuery(sql=tree.sql(dialect=HearthDialect, normalize_functions="lower"), tables=tables)

@@ -1,0 +1,1 @@
+"""The DataFusion side of the query API: session, tables and the functions the dialect needs."""

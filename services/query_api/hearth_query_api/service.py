@@ -1,0 +1,94 @@
+"""One query from request to running engine: slot → dialect → catalog file lists → engine.
+
+This is the one place the user's SQL is translated (:func:`hearth_query_api.dialect.translate`) and the
+one place the catalog is asked which files a query may read.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from dataclasses import dataclass
+
+from hearth_query_api.dialect import translate
+from hearth_query_api.engine.runner import QueryEngine, RunningQuery
+from hearth_query_api.query import CATALOG_TABLE, QuerySpec, TimeWindow
+from hearth_query_api.slots import QuerySlots, Slot
+from hearth_shared.catalog import FileCatalog
+from hearth_shared.catalog.files import TableName
+
+
+@dataclass(frozen=True, slots=True)
+class QueryRequest:
+    """A validated request, whichever endpoint it came from."""
+
+    sql: str
+    window: TimeWindow
+    limit: int
+    timezone: str | None = None
+    environments: tuple[str, ...] | None = None
+    explain: bool = False
+
+
+class Started:
+    """A running query and the slot it holds; ``close`` gives both back (idempotent)."""
+
+    def __init__(self, running: RunningQuery, slot: Slot) -> None:
+        self.running = running
+        self._slot = slot
+
+    def close(self) -> None:
+        self.running.close()
+        self._slot.release()
+
+
+class QueryService:
+    def __init__(self, catalog: FileCatalog, engine: QueryEngine, slots: QuerySlots) -> None:
+        self.catalog = catalog
+        self.engine = engine
+        self.slots = slots
+
+    async def start(self, project_id: uuid.UUID, request: QueryRequest) -> Started:
+        """Plan and start the query; the caller reads ``running`` and must ``close`` what it gets."""
+        slot = self.slots.take()
+        try:
+            translated = translate(request.sql)
+            files = await self._files(project_id, translated.tables, request.window)
+            spec = QuerySpec(
+                project_id=project_id,
+                sql=translated.sql,
+                window=request.window,
+                limit=request.limit,
+                files=files,
+                timezone=request.timezone,
+                environments=request.environments,
+                explain=request.explain,
+            )
+            running = await self.engine.start(spec)
+        except BaseException:
+            slot.release()
+            raise
+        return Started(running, slot)
+
+    async def _files(
+        self, project_id: uuid.UUID, tables: frozenset[str], window: TimeWindow
+    ) -> dict[str, tuple[str, ...]]:
+        """Object keys per table, from one catalog read per catalog table (records serves both views)."""
+        needed = sorted({CATALOG_TABLE[name] for name in tables if name in CATALOG_TABLE})
+        found = await asyncio.gather(
+            *(
+                self.catalog.files_for_range(
+                    project_id, _table(name), window.min_timestamp, window.max_timestamp
+                )
+                for name in needed
+            )
+        )
+        keys = {
+            name: tuple(f.object_key for f in files if f.project_id == project_id)
+            for name, files in zip(needed, found, strict=True)
+        }
+        return {name: keys[CATALOG_TABLE[name]] for name in tables if name in CATALOG_TABLE}
+
+
+def _table(name: str) -> TableName:
+    return "records" if name == "records" else "metrics"
