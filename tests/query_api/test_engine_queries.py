@@ -10,9 +10,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+import psutil
 import pyarrow as pa  # type: ignore[import-untyped, unused-ignore]
 import pytest
 
+from hearth_query_api.engine.processes import ProcessEngine
 from hearth_query_api.engine.runner import QueryEngine
 from hearth_query_api.engine.session import SessionOptions
 from hearth_query_api.engine.stores import object_location
@@ -245,31 +247,39 @@ HEAVY = (
 )
 
 
-@pytest.mark.xfail(
-    reason=(
-        "KNOWN GAP (engine/runner.py): an abandoned join over filtered scans keeps running on DataFusion's "
-        "Tokio workers; once as many are abandoned as there are cores (the full suite leaves two), new "
-        "queries cannot even be planned until they finish. Passes alone. Fix: killable worker processes."
-    ),
-    strict=False,
-)
 @pytest.mark.timeout(120)
-async def test_a_query_past_its_time_limit_is_stopped(tmp_path: Path, db_pool: DatabasePool) -> None:
-    made = make_engine(
-        StorageSettings(storage_url=f"file://{tmp_path / 'objects'}"), tmp_path, db_pool, timeout=1
+async def test_a_query_past_its_time_limit_is_stopped_and_its_process_killed(
+    tmp_path: Path, db_pool: DatabasePool
+) -> None:
+    """The service's engine: the query runs in a worker process, which is killed at the deadline (an
+    abandoned DataFusion join would otherwise keep a core busy); the next query gets a fresh worker."""
+    storage_settings = StorageSettings(storage_url=f"file://{tmp_path / 'objects'}")
+    options = SessionOptions(
+        target_partitions=2, memory_limit_bytes=256 * 2**20, spill_dir=tmp_path / "spill"
     )
-    rows = [record(PROJECT, T0 + i * HOUR / 5000, message=f"m{i}") for i in range(2000)]
-    await made.data.add("records", PROJECT, rows)
+    options.prepare()
+    engine = ProcessEngine(options, storage_settings, timeout=3, workers=2)
+    storage = open_storage(storage_settings)
+    catalog = FileCatalog(db_pool)
+    service = QueryService(catalog, engine, QuerySlots(2, retry_after=1))
+    made = Engine(service, Data(storage, catalog), storage, catalog)
+    try:
+        rows = [record(PROJECT, T0 + i * HOUR / 5000, message=f"m{i}") for i in range(2000)]
+        await made.data.add("records", PROJECT, rows)
+        assert await made.scalar("SELECT count(*) FROM records") == 2000  # a worker is up and answers
+        (worker,) = engine.pool.idle_pids()
 
-    with pytest.raises(QueryTimeout):
-        await made.run(HEAVY)
-    # The slot came back and the engine still answers. (That the CPU is reclaimed is NOT asserted: for
-    # joins over filtered scans datafusion-python 55 keeps computing after the stream is dropped; see
-    # the KNOWN GAP in hearth_query_api.engine.runner.)
-    assert made.service.slots.in_use == 0
-    made.service.engine.timeout = 30  # generous: the abandoned join still holds a core
-    assert await made.scalar("SELECT count(*) FROM records") == 2000
-    await made.storage.close()
+        with pytest.raises(QueryTimeout):
+            await made.run(HEAVY)
+        assert made.service.slots.in_use == 0
+        assert not psutil.pid_exists(worker) or psutil.Process(worker).status() == psutil.STATUS_ZOMBIE
+        assert engine.pool.idle_pids() == []
+
+        assert await made.scalar("SELECT count(*) FROM records") == 2000  # on a new worker
+        assert engine.pool.idle_pids() not in ([], [worker])
+    finally:
+        engine.close()
+        await storage.close()
 
 
 async def test_no_free_slot_is_refused_at_once(tmp_path: Path, db_pool: DatabasePool) -> None:

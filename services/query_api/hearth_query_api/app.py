@@ -1,7 +1,8 @@
 """The query API service's app factory.
 
 The lifespan opens the token cache (and its invalidation listener), checks the spill directory, and
-builds the engine: one object-store client for all queries, a fresh DataFusion session per query.
+builds the engine: worker processes (one per query slot, killed at a query's deadline), each with a
+fresh DataFusion session per query.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from fastapi import FastAPI
 
 from hearth_query_api.api import routers
 from hearth_query_api.api.deps import QueryApi
-from hearth_query_api.engine.runner import QueryEngine
+from hearth_query_api.engine.processes import ProcessEngine
 from hearth_query_api.engine.session import SessionOptions
 from hearth_query_api.engine.stores import object_location
 from hearth_query_api.service import QueryService
@@ -23,6 +24,7 @@ from hearth_query_api.slots import QuerySlots
 from hearth_shared.catalog import FileCatalog
 from hearth_shared.errors import StartupError
 from hearth_shared.resources import Resources
+from hearth_shared.settings import StorageSettings
 from hearth_shared.token_cache import TokenCache
 from hearth_shared.web import service_app
 
@@ -46,9 +48,17 @@ def create_app(settings: QueryApiSettings | None = None) -> FastAPI:
             raise StartupError(
                 f"cannot use the query spill directory {options.spill_dir}: {exc.strerror or exc}"
             ) from exc
-        engine = QueryEngine(options, object_location(settings), timeout=settings.query_timeout)
+        object_location(settings)  # fails at start (one sentence) for storage the engine cannot read
+        engine = ProcessEngine(
+            options,
+            StorageSettings.model_validate(settings.model_dump(include=set(StorageSettings.model_fields))),
+            timeout=settings.query_timeout,
+            workers=settings.query_max_concurrent,
+        )
+        engine.pool.warm_up()
         slots = QuerySlots(settings.query_max_concurrent, retry_after=settings.query_retry_after)
         async with AsyncExitStack() as stack:
+            stack.callback(engine.close)
             tokens = TokenCache(resources.db, resources.redis)
             await stack.enter_async_context(tokens.listening())
             app.state.query = QueryApi(

@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from typing import Protocol
+
+import pyarrow as pa  # type: ignore[import-untyped, unused-ignore]
 
 from hearth_query_api.dialect import translate
-from hearth_query_api.engine.runner import QueryEngine, RunningQuery
-from hearth_query_api.query import CATALOG_TABLE, QuerySpec, TimeWindow
+from hearth_query_api.query import CATALOG_TABLE, QueryPlans, QuerySpec, TimeWindow
 from hearth_query_api.slots import QuerySlots, Slot
 from hearth_shared.catalog import FileCatalog
 from hearth_shared.catalog.files import TableName
@@ -28,6 +31,22 @@ class QueryRequest:
     timezone: str | None = None
     environments: tuple[str, ...] | None = None
     explain: bool = False
+
+
+class RunningQuery(Protocol):
+    """A started query, in this process (``engine.runner``) or in a worker (``engine.processes``)."""
+
+    schema: pa.Schema
+    plans: QueryPlans | None
+
+    def batches(self) -> AsyncIterator[pa.RecordBatch]: ...
+    async def collect(self) -> pa.Table: ...
+    def metrics_plan(self) -> str: ...
+    def close(self) -> None: ...
+
+
+class QueryEngine(Protocol):
+    async def start(self, spec: QuerySpec) -> RunningQuery: ...
 
 
 class Started:

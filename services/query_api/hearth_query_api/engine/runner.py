@@ -6,11 +6,11 @@ deadline passes, the pending poll is cancelled and :meth:`RunningQuery.close` dr
 the stream; dropping a DataFusion stream aborts the tasks executing its plan. Cancelling the poll alone is
 not enough: the plan keeps running until the stream itself is dropped, so no local may keep it alive.
 
-KNOWN GAP: measured with datafusion-python 55, plain scans and aggregations stop within about a second,
-but a join over a *filtered* Parquet scan (every table here is filtered by the time window) keeps one core
-busy until the query would have finished, after the caller already got its 504. The slot is given back
-and the service keeps answering, but CPU is not reclaimed in that case. The robust fix is to run queries
-in worker processes that are killed at the deadline (see the service README / report).
+Dropping the stream is not always enough: measured with datafusion-python 55, plain scans and aggregations
+stop within about a second, but a join over a *filtered* Parquet scan (every table here is filtered by the
+time window) keeps one core busy until the query would have finished. So the service runs this engine
+inside worker processes (:mod:`hearth_query_api.engine.processes`) and kills the process at the deadline;
+this module's own deadline serves in-process use (tests, tools).
 
 Planning (which may read Parquet footers for statistics) runs in a worker thread, bounded by the same
 deadline; it cannot be interrupted but does not scan data.
