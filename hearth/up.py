@@ -101,6 +101,8 @@ def service_processes(settings: StackSettings, deps: Dependencies, key: str) -> 
         "HEARTH_WAL_DIR": str(settings.data_dir / "wal"),
         "HEARTH_CACHE_DIR": str(settings.data_dir / "cache"),
     }
+    if not deps.storage_url.startswith("file://"):  # remote storage: queries read through the cache tier
+        shared["HEARTH_QUERY_CACHE_URL"] = f"http://{host}:{settings.cache_port}"
     processes = []
     for name in SERVICES:
         port = settings.port_of(name)

@@ -48,12 +48,14 @@ def create_app(settings: QueryApiSettings | None = None) -> FastAPI:
             raise StartupError(
                 f"cannot use the query spill directory {options.spill_dir}: {exc.strerror or exc}"
             ) from exc
-        object_location(settings)  # fails at start (one sentence) for storage the engine cannot read
+        # Fails at start, in one sentence, for storage the engine cannot read.
+        object_location(settings, settings.query_cache_url)
         engine = ProcessEngine(
             options,
             StorageSettings.model_validate(settings.model_dump(include=set(StorageSettings.model_fields))),
             timeout=settings.query_timeout,
             workers=settings.query_max_concurrent,
+            cache_url=settings.query_cache_url,
         )
         engine.pool.warm_up()
         slots = QuerySlots(settings.query_max_concurrent, retry_after=settings.query_retry_after)

@@ -6,7 +6,7 @@ import os
 import tempfile
 from typing import ClassVar
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from hearth_shared.settings import DatabaseSettings, RedisSettings, ServiceSettings, StorageSettings
 
@@ -55,6 +55,13 @@ class QueryApiSettings(ServiceSettings, DatabaseSettings, RedisSettings, Storage
         ge=0,
         description="Parallel partitions of one query's execution; 0: the number of CPU cores.",
     )
+    query_cache_url: str = Field(
+        default="",
+        description=(
+            "Base URL of the cache tier (any replica, e.g. `http://cache:9001`): Parquet reads go through "
+            "it. Empty: read object storage directly (right for local-disk storage)."
+        ),
+    )
     query_default_limit: int = Field(
         default=100, ge=1, description="Rows returned when a request gives no `limit`."
     )
@@ -63,6 +70,14 @@ class QueryApiSettings(ServiceSettings, DatabaseSettings, RedisSettings, Storage
         ge=1,
         description="Largest `limit` a request may ask for (Logfire's documented maximum is 10,000).",
     )
+
+    @field_validator("query_cache_url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        value = value.strip()
+        if value and not value.startswith(("http://", "https://")):
+            raise ValueError("must be an http:// or https:// URL of the cache tier, or empty")
+        return value
 
     @model_validator(mode="after")
     def _limits(self) -> QueryApiSettings:

@@ -10,7 +10,7 @@ goes to an idle worker as plain values (the spec, the session options, the stora
 runs it with the in-process :class:`~hearth_query_api.engine.runner.QueryEngine` and sends back the
 schema, then each batch as Arrow IPC, then the end (or an error). Messages::
 
-    parent → worker   (QuerySpec, SessionOptions, StorageSettings)
+    parent → worker   (QuerySpec, SessionOptions, StorageSettings, cache URL or "")
     worker → parent   ("started", schema IPC, QueryPlans | None)
                       ("batch", IPC stream bytes) ...
                       ("end", physical plan with metrics | "")
@@ -80,14 +80,14 @@ def worker_main(conn: Connection) -> None:
     conn.send(("ready", os.getpid()))
     while True:
         try:
-            spec, options, storage = conn.recv()
+            spec, options, storage, cache_url = conn.recv()
         except EOFError:
             return
-        key = (options, storage.model_dump_json())
+        key = (options, storage.model_dump_json() + cache_url)
         engine = engines.get(key)
         if engine is None:
             # The parent enforces the deadline by killing this process; no second clock here.
-            engine = engines[key] = QueryEngine(options, object_location(storage), timeout=1e9)
+            engine = engines[key] = QueryEngine(options, object_location(storage, cache_url), timeout=1e9)
         try:
             loop.run_until_complete(_serve(conn, engine, spec))
         except HearthError as exc:
@@ -257,17 +257,24 @@ class ProcessEngine:
     """Starts :class:`QuerySpec` queries in worker processes under a deadline of ``timeout`` seconds."""
 
     def __init__(
-        self, options: SessionOptions, storage: StorageSettings, *, timeout: float, workers: int
+        self,
+        options: SessionOptions,
+        storage: StorageSettings,
+        *,
+        timeout: float,
+        workers: int,
+        cache_url: str = "",
     ) -> None:
         self.options = options
         self.storage = storage
+        self.cache_url = cache_url
         self.timeout = timeout
         self.pool = WorkerPool(workers)
 
     async def start(self, spec: QuerySpec) -> RemoteQuery:
         worker = await self.pool.acquire()  # a new worker's start-up does not count against the query
         deadline = asyncio.get_running_loop().time() + self.timeout
-        worker.conn.send((spec, self.options, self.storage))
+        worker.conn.send((spec, self.options, self.storage, self.cache_url))
         query = RemoteQuery(self.pool, worker, deadline, self.timeout)
         _, schema_ipc, plans = await _receive(query, deadline, planning=True)
         query.schema = _read_ipc(schema_ipc).schema

@@ -55,8 +55,29 @@ class ObjectLocation:
             ctx.register_object_store(scheme, store, host)
 
 
-def object_location(settings: StorageSettings) -> ObjectLocation:
-    """The location named by the storage settings; StartupError for storage the engine cannot read."""
+#: The bucket name the cache tier answers to (``/objects/<key>``, read as S3 path-style requests).
+CACHE_BUCKET = "objects"
+
+
+def cache_location(cache_url: str) -> ObjectLocation:
+    """Reads through the cache tier: it serves S3 path-style GETs/HEADs of ``/objects/<key>`` (signatures
+    ignored), which DataFusion's S3 client speaks over plain http — its HTTP store refuses http://."""
+    store = AmazonS3(
+        bucket_name=CACHE_BUCKET,
+        region="us-east-1",
+        access_key_id="hearth",
+        secret_access_key="hearth",  # noqa: S106 - not a secret: the cache ignores signatures
+        endpoint=cache_url.rstrip("/"),
+        allow_http=True,
+    )
+    return ObjectLocation(root=f"s3://{CACHE_BUCKET}", store=("s3://", CACHE_BUCKET, store))
+
+
+def object_location(settings: StorageSettings, cache_url: str = "") -> ObjectLocation:
+    """Where the engine reads objects: through the cache tier when ``cache_url`` is set, else the storage
+    the settings name; StartupError for storage the engine cannot read."""
+    if cache_url:
+        return cache_location(cache_url)
     url = settings.storage_url.strip()
     scheme, _, rest = url.partition("://")
     scheme = scheme.lower()
