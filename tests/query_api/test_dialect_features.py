@@ -41,7 +41,7 @@ def test_question_mark_is_key_existence() -> None:
 
 def test_text_equality_with_prefilter() -> None:
     sql = "select span_name from records where attributes->>'http.route' = '/items'"
-    assert "strpos" in translate(sql).sql.lower()
+    assert "contains(attributes, '\"http.route\"')" in translate(sql).sql.lower()
     assert column(sql) == ["span 1"]
     # a value spaced in the JSON text and a value holding a quote still match exactly
     assert column("select span_name from records where attributes->>'http.route' = '/spaced'") == ["span 5"]
@@ -49,6 +49,21 @@ def test_text_equality_with_prefilter() -> None:
         "span 3"
     ]
     assert column("select span_name from records where attributes->'http.route' = '/users'") == ["span 0"]
+
+
+def test_promoted_attributes_read_their_typed_column_first() -> None:
+    sql = "select span_name from records where attributes->>'http.route' = '/items'"
+    assert "http_route = '/items' or (http_route is null" in translate(sql).sql.lower()
+    grouped = "select attributes->>'http.route' as r, count() as n from records_all group by 1 order by 1"
+    assert "case when not http_route is null then http_route" in translate(grouped).sql.lower()
+    # rows with the column set and a row whose JSON alone holds the route answer alike
+    assert column("select span_name from records where attributes->>'http.route' = '/spaced'") == ["span 5"]
+    assert column(grouped) == ["/items", "/pending", "/spaced", '/us"ers', "/users", None]
+
+
+def test_metrics_attributes_are_never_promoted() -> None:
+    sql = "select attributes->>'http.route' from metrics"
+    assert "http_route" not in translate(sql).sql
 
 
 def test_numeric_comparisons_and_casts_are_lenient() -> None:

@@ -36,6 +36,8 @@ def _record(i: int, **values: Any) -> dict[str, Any]:
     attributes = values.pop("attributes", None)
     if attributes is not None:
         row["attributes"] = attributes if isinstance(attributes, str) else orjson.dumps(attributes).decode()
+    if isinstance(attributes, dict) and isinstance(attributes.get("http.route"), str):
+        row["http_route"] = attributes["http.route"]  # promoted, as ingest does (a JSON-text row is not)
     row.update(values)
     return row
 

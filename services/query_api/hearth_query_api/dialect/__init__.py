@@ -41,5 +41,5 @@ def translate(sql: str, *, variables: Mapping[str, str] | None = None) -> Transl
     tree = parse_one_statement(sql)
     tables = validate(tree, sql, QUERYABLE_TABLES)  # before rewriting: judge what the user wrote
     substitute_variables(tree, variables)
-    tree = rewrite(tree)
+    tree = rewrite(tree, promoted_columns="metrics" not in tables)
     return TranslatedQuery(sql=tree.sql(dialect=HearthDialect, normalize_functions="lower"), tables=tables)

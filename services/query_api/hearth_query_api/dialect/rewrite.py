@@ -38,6 +38,12 @@ from hearth_query_api.dialect.metrics import METRIC_FUNCTIONS, rewrite_metric
 from hearth_query_api.errors import QueryRejected
 
 _JSON_META = "hearth_json"  # meta key on our JSON calls: (base expression, path, function name)
+_EQUALS_META = "hearth_equals"  # meta key on `json text = 'literal'`: (base, path, literal)
+_PROMOTED_META = "hearth_promoted"  # a JSON call already guarded by its promoted column
+
+#: ``records`` attributes that ingest copies into typed columns, exactly (no fallback key feeds them):
+#: when the column is set it equals ``attributes->>key``; when NULL, the JSON text decides.
+PROMOTED_ATTRIBUTES = {"http.route": "http_route", "url.path": "url_path", "url.query": "url_query"}
 _TIMESTAMP = 'Timestamp(µs, "UTC")'
 
 #: user-facing JSON function → UDF (all take the JSON text and a literal path)
@@ -146,17 +152,15 @@ def _plain(text: str) -> bool:
     return bool(text) and not any(c in text for c in '"\\') and all(ord(c) >= 0x20 for c in text)
 
 
-def _strpos(base: exp.Expression, needle: str) -> exp.Expression:
-    return exp.GT(
-        this=exp.Anonymous(this="strpos", expressions=[base.copy(), exp.Literal.string(needle)]),
-        expression=exp.Literal.number(0),
-    )
+def _contains_text(base: exp.Expression, needle: str) -> exp.Expression:
+    # contains() only answers yes/no; strpos() counts characters to return a position (measured slower).
+    return exp.Anonymous(this="contains", expressions=[base.copy(), exp.Literal.string(needle)])
 
 
 def _prefiltered(base: exp.Expression, needles: list[str], exact: exp.Expression) -> exp.Expression:
     condition: exp.Expression = exact
     for needle in reversed(needles):  # cheap native substring tests first: DataFusion short-circuits AND
-        condition = exp.And(this=_strpos(base, needle), expression=condition)
+        condition = exp.And(this=_contains_text(base, needle), expression=condition)
     return exp.Paren(this=condition)
 
 
@@ -201,7 +205,8 @@ def _comparison(node: exp.Expression) -> exp.Expression:
         if isinstance(node, exp.EQ):
             needles = [*_key_needle(parts[1]), str(right.this)]
             if len(needles) == 2 and _plain(needles[1]):
-                return _prefiltered(parts[0], needles, compared)
+                compared = _prefiltered(parts[0], needles, compared)
+            compared.meta[_EQUALS_META] = (parts[0], parts[1], right)
         return compared
     return node
 
@@ -332,6 +337,54 @@ def _post_order(node: exp.Expression, visit: Callable[[exp.Expression], exp.Expr
     return replacement
 
 
-def rewrite(tree: exp.Expression) -> exp.Expression:
-    """Rewrite ``tree`` (in place where possible) and return the new root."""
-    return _post_order(tree, _rewrite_node)
+def rewrite(tree: exp.Expression, *, promoted_columns: bool = False) -> exp.Expression:
+    """Rewrite ``tree`` (in place where possible) and return the new root. With ``promoted_columns``
+    (only ``records`` tables are read), ``attributes->>'http.route'`` and the like read their typed
+    column first and parse the JSON only where it is NULL."""
+    tree = _post_order(tree, _rewrite_node)
+    if promoted_columns:
+        for node in list(tree.find_all(exp.Paren, exp.EQ)):  # equality first: it guards its own calls
+            if node.meta.get(_EQUALS_META) is not None:
+                replacement = _promote(node)
+                if replacement is not node:
+                    node.replace(replacement)
+        tree = _post_order(tree, _promote)
+    return tree
+
+
+def _promoted_column(base: exp.Expression, path: tuple[json_values.PathStep, ...]) -> exp.Column | None:
+    if not (isinstance(base, exp.Column) and str(base.name).lower() == "attributes" and len(path) == 1):
+        return None
+    column = PROMOTED_ATTRIBUTES.get(str(path[0])) if isinstance(path[0], str) else None
+    if column is None:
+        return None
+    return exp.Column(this=exp.to_identifier(column), table=base.args.get("table"))
+
+
+def _promote(node: exp.Expression) -> exp.Expression:
+    equals = node.meta.pop(_EQUALS_META, None)
+    if isinstance(equals, tuple):
+        base, path, literal = equals
+        column = _promoted_column(base, path)
+        if column is None:
+            return node
+        for call in node.find_all(exp.Anonymous):
+            call.meta[_PROMOTED_META] = True
+        # col = 'v' OR (col IS NULL AND <the JSON check>): the typed column answers almost every row.
+        fallback = exp.And(this=exp.Is(this=column.copy(), expression=exp.Null()), expression=node.copy())
+        return exp.Paren(
+            this=exp.Or(
+                this=exp.EQ(this=column, expression=literal.copy()), expression=exp.Paren(this=fallback)
+            )
+        )
+    parts = node.meta.get(_JSON_META)
+    if not isinstance(parts, tuple) or parts[2] != "hearth_json_text" or node.meta.get(_PROMOTED_META):
+        return node
+    column = _promoted_column(parts[0], parts[1])
+    if column is None:
+        return node
+    node.meta[_PROMOTED_META] = True
+    return exp.Case(
+        ifs=[exp.If(this=exp.Not(this=exp.Is(this=column.copy(), expression=exp.Null())), true=column)],
+        default=node.copy(),
+    )
