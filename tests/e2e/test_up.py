@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import stat
+import time
 from pathlib import Path
 
 import httpx
@@ -19,6 +20,24 @@ CREDENTIAL_KEYS = {
 }  # fmt: skip
 
 pytestmark = pytest.mark.stack
+
+
+def running(pid: int) -> bool:
+    try:
+        status: str = psutil.Process(pid).status()
+    except psutil.NoSuchProcess:
+        return False
+    return bool(status != psutil.STATUS_ZOMBIE)
+
+
+def wait_gone(pids: list[int], limit: float = 10.0) -> list[int]:
+    """The pids still running after up to ``limit`` seconds (exits are reaped asynchronously)."""
+    deadline = time.monotonic() + limit
+    alive = [pid for pid in pids if running(pid)]
+    while alive and time.monotonic() < deadline:
+        time.sleep(0.1)
+        alive = [pid for pid in alive if running(pid)]
+    return alive
 
 
 def service_pids(stack: Stack) -> list[int]:
@@ -61,8 +80,7 @@ def test_restart_reuses_data_and_sigint_stops_every_process(tmp_path: Path) -> N
         credentials = json.loads((data_dir / "credentials.json").read_text())
     finally:
         assert stop_stack(first) == 0
-    for pid in children:
-        assert not psutil.pid_exists(pid) or psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
+    assert wait_gone(children) == []
 
     second = start_stack(data_dir)
     try:

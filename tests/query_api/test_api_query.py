@@ -278,12 +278,6 @@ async def test_legacy_v1_query(api: Api) -> None:
     assert "nope" in failed.json()["detail"]
 
 
-async def test_read_token_info(api: Api) -> None:
-    info = await api.client.get("/v1/read-token-info", headers={"authorization": api.shop.read_token})
-    assert info.json()["project_name"] == "shop"
-    assert info.json()["organization_name"] == "acme"
-
-
 async def test_busy_slots_answer_429_with_retry_after(
     app_client: AppClient, tmp_path: Path, database_url: str, db_pool: DatabasePool, redis_url: str
 ) -> None:

@@ -4,4 +4,6 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-routers: list[APIRouter] = []
+from hearth_backend.api import query, sdk
+
+routers: list[APIRouter] = [sdk.router, query.router]

@@ -44,9 +44,10 @@ from hearth_ingest.otlp.decode import PROTOBUF
 from hearth_ingest.otlp_checks import DoorCount, count_rejections
 from hearth_ingest.wal.format import Signal, WalRecord
 from hearth_ingest.wal.writer import WalWriter
-from hearth_shared.errors import Forbidden, HearthError, Unauthorized
+from hearth_shared.auth import require_token
+from hearth_shared.errors import HearthError
 from hearth_shared.token_cache import TokenCache
-from hearth_shared.tokens import ResolvedToken, parse_authorization
+from hearth_shared.tokens import ResolvedToken
 
 logger = logging.getLogger("hearth.ingest.api")
 
@@ -137,18 +138,7 @@ def _ingest(request: Request) -> OtlpIngest:
 
 async def authenticate(request: Request, tokens: TokenCache) -> ResolvedToken:
     """The write grant of the request's token: 401 when missing or invalid, 403 for a read token."""
-    token = parse_authorization(request.headers.get("authorization"))
-    if token is None:
-        raise Unauthorized(
-            "missing Authorization header: send the project's write token as `Authorization: <token>` "
-            "(or `Bearer <token>`)"
-        )
-    grant = await tokens.resolve(token, None)
-    if grant is None:
-        raise Unauthorized("invalid write token: it is unknown, revoked or expired")
-    if grant.kind != "write":
-        raise Forbidden(f"this is a {grant.kind} token; sending data needs a write token of the project")
-    return grant
+    return await require_token(tokens, request.headers.get("authorization"), "write", purpose="sending data")
 
 
 async def export(request: Request, signal: OtlpSignal) -> Response:

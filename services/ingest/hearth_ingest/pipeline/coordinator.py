@@ -78,7 +78,13 @@ class SegmentPipeline:
         for job in self._jobs:
             job.cancel()
         if self._executor is not None:
-            self._executor.shutdown(wait=False, cancel_futures=True)
+            # Wait for the workers to exit (one still starting up finishes its imports first), so none
+            # outlives the service; each also exits on its own once this process is gone.
+            with suppress(TimeoutError):
+                await asyncio.wait_for(
+                    asyncio.to_thread(self._executor.shutdown, wait=True, cancel_futures=True),
+                    CLOSE_GRACE_SECONDS,
+                )
 
     def _new_executor(self) -> ProcessPoolExecutor:
         # spawn: a clean interpreter per worker, no inherited event loop, threads or sockets

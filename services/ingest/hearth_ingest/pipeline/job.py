@@ -34,6 +34,7 @@ from hearth_shared.live_tail import encode_batch, live_stream_key
 from hearth_shared.schema import TABLES
 from hearth_shared.schema.parquet import parquet_bytes
 from hearth_shared.storage import ObjectStorage, open_storage
+from hearth_shared.workers import exit_with_parent
 
 logger = logging.getLogger("hearth.ingest.pipeline")
 
@@ -183,6 +184,7 @@ _worker: tuple[asyncio.AbstractEventLoop, SegmentProcessor] | None = None
 
 def init_worker(settings: IngestSettings) -> None:
     global _worker  # noqa: PLW0603 - per-process state of a pool worker, set once by the initializer
+    exit_with_parent()
     loop = asyncio.new_event_loop()
     processor = SegmentProcessor(settings)
     loop.run_until_complete(processor.open())

@@ -1,4 +1,4 @@
-"""``GET /v1/query`` (logfire ≤4.34 and scripts), and ``GET /v1/read-token-info``.
+"""``GET /v1/query`` (logfire ≤4.34 and scripts); ``/v1/read-token-info`` is the backend's.
 
 ``/v1/query`` takes ``sql``, ``min_timestamp``, ``max_timestamp``, ``limit`` and ``json_rows=true``
 (``row_oriented=true`` is accepted too) as query parameters. JSON is column-oriented
@@ -51,15 +51,3 @@ async def query_v1(
     started = await api.service.start(grant.project_id, checked)
     shape: JsonShape = "v1_rows" if json_rows or row_oriented else "v1_columns"
     return await respond(started, negotiated.format, include_schema=True, json_shape=shape)
-
-
-@router.get("/v1/read-token-info", summary="The project a read token reads")
-async def read_token_info(grant: ReadGrant) -> dict[str, str | None]:
-    return {
-        "token_id": str(grant.token_id),
-        "organization_id": str(grant.organization_id),
-        "organization_name": grant.organization_name,
-        "project_id": str(grant.project_id),
-        "project_name": grant.project_name,
-        "expires_at": grant.expires_at.isoformat() if grant.expires_at else None,
-    }

@@ -37,6 +37,7 @@ from hearth_query_api.errors import QueryTimeout
 from hearth_query_api.query import QueryPlans, QuerySpec
 from hearth_shared.errors import HearthError
 from hearth_shared.settings import StorageSettings
+from hearth_shared.workers import exit_with_parent
 
 logger = logging.getLogger("hearth.query_api.engine")
 
@@ -72,6 +73,7 @@ def _read_ipc(data: bytes) -> pa.Table:
 def worker_main(conn: Connection) -> None:
     """Serve queries until the parent closes the pipe (or kills the process)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # a Ctrl-C reaches the whole group: the parent decides
+    exit_with_parent()  # also while still importing, before the pipe can tell us
     from hearth_query_api.engine.runner import QueryEngine  # noqa: PLC0415 - DataFusion only in workers
     from hearth_query_api.engine.stores import object_location  # noqa: PLC0415
 
