@@ -50,7 +50,13 @@ RECORD_ROWS = [
     _record(2, level=13, duration=0.3, tags=["a", "b"], attributes={"user": {"id": 7, "tags": ["x", "y"]}}),
     _record(3, level=17, duration=0.4, attributes={"cost": "2.5", "ok": True, "http.route": '/us"ers'}),
     _record(4, level=21, duration=None, kind="log", attributes=None),
-    _record(5, level=10, duration=1.0, attributes='{"a": {"http.route": "/deep"}, "http.route" : "/spaced"}'),
+    _record(
+        5,
+        level=10,
+        duration=1.0,
+        attributes='{"a": {"http.route": "/deep"}, "http.route" : "/spaced", "route" : "/spaced"}',
+        http_route="/spaced",  # ingest promotes it whatever the JSON spacing
+    ),
     _record(6, level=14, duration=2.0, kind="pending_span", attributes={"http.route": "/pending"}),
 ]
 

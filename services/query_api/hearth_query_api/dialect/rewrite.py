@@ -42,7 +42,8 @@ _EQUALS_META = "hearth_equals"  # meta key on `json text = 'literal'`: (base, pa
 _PROMOTED_META = "hearth_promoted"  # a JSON call already guarded by its promoted column
 
 #: ``records`` attributes that ingest copies into typed columns, exactly (no fallback key feeds them):
-#: when the column is set it equals ``attributes->>key``; when NULL, the JSON text decides.
+#: when the column is set it equals ``attributes->>key``; when NULL (absent, boolean, object, array,
+#: null), the JSON text decides.
 PROMOTED_ATTRIBUTES = {"http.route": "http_route", "url.path": "url_path", "url.query": "url_query"}
 _TIMESTAMP = 'Timestamp(µs, "UTC")'
 
@@ -361,6 +362,15 @@ def _promoted_column(base: exp.Expression, path: tuple[json_values.PathStep, ...
     return exp.Column(this=exp.to_identifier(column), table=base.args.get("table"))
 
 
+def _only_promotable(literal: exp.Expression) -> bool:
+    """Ingest promotes every string and number value (``as_text``) and leaves the column NULL only for
+    booleans, objects, arrays and null: a literal no such value's text can equal needs no JSON check."""
+    if not (isinstance(literal, exp.Literal) and literal.is_string):
+        return False
+    text = str(literal.this)
+    return text not in {"true", "false", "null"} and not text.lstrip().startswith(("{", "["))
+
+
 def _promote(node: exp.Expression) -> exp.Expression:
     equals = node.meta.pop(_EQUALS_META, None)
     if isinstance(equals, tuple):
@@ -368,6 +378,8 @@ def _promote(node: exp.Expression) -> exp.Expression:
         column = _promoted_column(base, path)
         if column is None:
             return node
+        if _only_promotable(literal):
+            return exp.EQ(this=column, expression=literal.copy())
         for call in node.find_all(exp.Anonymous):
             call.meta[_PROMOTED_META] = True
         # col = 'v' OR (col IS NULL AND <the JSON check>): the typed column answers almost every row.
