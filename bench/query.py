@@ -51,7 +51,7 @@ from hearth_query_api.engine.tables import register_tables
 from hearth_query_api.query import QuerySpec, TimeWindow
 from hearth_query_api.service import QueryService
 from hearth_query_api.slots import QuerySlots
-from hearth_shared.catalog import FileCatalog
+from hearth_shared.catalog import FileCatalog, TraceIndex
 from hearth_shared.catalog.files import CatalogFile
 
 MAX_LIMIT = 10_000  # the service's query_max_limit: no result below is cut by it
@@ -209,12 +209,34 @@ class ManifestCatalog:
         ]
 
 
+class ManifestTraceIndex:
+    """The trace index rows ingest would have written for the data set (``trace_index``: first and
+    last span start per trace), for the traces the benchmark looks up; built before any timing."""
+
+    def __init__(self, data: DataSet, trace_ids: list[str]) -> None:
+        files = [str(data.root / f.key) for f in data.files_for_range(0, None)]
+        con = duckdb.connect()
+        self.windows: dict[str, tuple[datetime, datetime]] = {}
+        for trace_id in trace_ids:
+            low, high = con.execute(
+                "SELECT epoch_us(min(start_timestamp)), epoch_us(max(start_timestamp)) "
+                "FROM read_parquet(?) WHERE trace_id = ?",
+                [files, trace_id],
+            ).fetchone() or (None, None)
+            if low is not None and high is not None:
+                self.windows[trace_id] = (as_datetime(low), as_datetime(high))
+        con.close()
+
+    async def window(self, project_id: Any, trace_id: str) -> tuple[datetime, datetime] | None:
+        return self.windows.get(trace_id)
+
+
 def _us(value: datetime) -> int:
     return (value - as_datetime(0)) // timedelta(microseconds=1)
 
 
 class Hearth:
-    def __init__(self, data: DataSet) -> None:
+    def __init__(self, data: DataSet, traces: ManifestTraceIndex) -> None:
         cores = os.cpu_count() or 1
         self.options = SessionOptions(  # the service's defaults (QueryApiSettings)
             target_partitions=cores,
@@ -225,7 +247,8 @@ class Hearth:
         self.location = ObjectLocation(root=str(data.root))
         engine = QueryEngine(self.options, self.location, timeout=120.0)
         catalog = cast(FileCatalog, ManifestCatalog(data))  # duck-typed: only files_for_range is used
-        self.service = QueryService(catalog, engine, QuerySlots(8, retry_after=1.0))
+        index = cast(TraceIndex, traces)  # duck-typed: only window() is used
+        self.service = QueryService(catalog, engine, QuerySlots(8, retry_after=1.0), index)
         self.data = data
 
     async def run(self, query: Query) -> pa.Table:
@@ -391,7 +414,7 @@ async def main(args: argparse.Namespace) -> int:
         f"  {data.rows:,} rows, {len(data.files)} files, {data.bytes / 2**20:,.0f} MiB "
         f"({data.bytes / data.rows:.0f} B/row); 'now' = {newest:%Y-%m-%d %H:%M:%S} UTC"
     )
-    hearth, duck = Hearth(data), DuckDB(data)
+    hearth, duck = Hearth(data, ManifestTraceIndex(data, [sample_trace_id(data)])), DuckDB(data)
     mismatches = 0
     rows: list[list[str]] = []
     totals = [0.0, 0.0]

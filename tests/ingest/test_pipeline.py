@@ -26,7 +26,7 @@ from hearth_ingest.pipeline.job import SegmentProcessor
 from hearth_ingest.settings import IngestSettings
 from hearth_ingest.wal.format import Signal, WalRecord, encode
 from hearth_ingest.wal.segments import Segment, sealed_segments
-from hearth_shared.catalog import FileCatalog
+from hearth_shared.catalog import FileCatalog, TraceIndex
 from hearth_shared.db import DatabasePool
 from hearth_shared.db.bootstrap import ensure_first_project
 from hearth_shared.live_tail import decode_batch, live_stream_key
@@ -120,6 +120,13 @@ async def test_segment_becomes_parquet_catalog_rows_and_live_tail(
         assert table.num_rows == 50
         assert sorted(set(table.column("service_name").to_pylist())) == ["billing", "checkout"]
         assert entry.min_timestamp == min(table.column("start_timestamp").to_pylist())
+        # every trace of the file is in the trace index, with the window of its spans' starts
+        index = TraceIndex(db_pool)
+        starts: dict[str, list[datetime]] = {}
+        for row in table.select(["trace_id", "start_timestamp"]).to_pylist():
+            starts.setdefault(row["trace_id"], []).append(row["start_timestamp"])
+        for trace_id, times in starts.items():
+            assert await index.window(uuid.UUID(project), trace_id) == (min(times), max(times))
 
         # a replay (as after a crash before the segment was released) adds nothing
         again = await processor.process(segment.path)

@@ -221,3 +221,18 @@ def test_metric_helpers() -> None:
     assert column(
         "select metric_increase(value, recorded_timestamp) from metrics where metric_name = 'requests'"
     ) == [9.0]
+
+
+def test_trace_lookups_are_recognised_only_when_every_row_has_the_trace() -> None:
+    trace = "0af7651916cd43dd8448eb211c80319c"
+    assert translate(f"select * from records where trace_id = '{trace}'").trace_id == trace
+    assert (
+        translate(f"select * from records r where level > 1 and ('{trace}' = r.trace_id)").trace_id == trace
+    )
+    assert translate(f"select * from records where trace_id = '{trace}' or level > 1").trace_id is None
+    assert translate(f"select * from records where not (trace_id = '{trace}')").trace_id is None
+    joined = (
+        f"select * from records a join records b on a.span_id = b.parent_span_id where a.trace_id = '{trace}'"
+    )
+    assert translate(joined).trace_id is None
+    assert translate("select * from records").trace_id is None

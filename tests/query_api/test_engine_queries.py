@@ -22,7 +22,7 @@ from hearth_query_api.errors import QueryCapacityFull, QueryError, QueryRejected
 from hearth_query_api.query import TimeWindow
 from hearth_query_api.service import QueryRequest, QueryService
 from hearth_query_api.slots import QuerySlots
-from hearth_shared.catalog import FileCatalog
+from hearth_shared.catalog import FileCatalog, TraceIndex
 from hearth_shared.db import DatabasePool
 from hearth_shared.settings import StorageSettings
 from hearth_shared.storage import ObjectStorage, open_storage
@@ -315,3 +315,28 @@ async def test_errors_carry_datafusions_message(local_engine: Engine) -> None:
     assert "nope" in failed.value.detail
     with pytest.raises(QueryRejected):
         await local_engine.run("CREATE TABLE t AS SELECT 1")
+
+
+async def test_a_trace_lookup_reads_only_the_indexed_window(tmp_path: Path, db_pool: DatabasePool) -> None:
+    made = make_engine(StorageSettings(storage_url=f"file://{tmp_path / 'objects'}"), tmp_path, db_pool)
+    made.service.traces = TraceIndex(db_pool)
+    trace = uuid.uuid4().hex
+    spans = [
+        record(PROJECT, T0 + 5 * HOUR + i * HOUR / 100, trace_id=trace, message=f"s{i}") for i in range(3)
+    ]
+    await made.data.add("records", PROJECT, spans)
+    other = await made.data.add("records", PROJECT, [record(PROJECT, T0, message="other")])
+    await made.storage.put(other.object_key, b"not a parquet file")  # opening it fails the query
+    sql = f"SELECT message FROM records WHERE trace_id = '{trace}' ORDER BY message"
+    try:
+        with pytest.raises(QueryError):  # not indexed yet: the whole window is read
+            await made.run(sql)
+        await made.service.traces.record(
+            PROJECT, [trace], [spans[0]["start_timestamp"]], [spans[2]["start_timestamp"]]
+        )
+        assert (await made.run(sql)).column("message").to_pylist() == ["s0", "s1", "s2"]
+        # other queries keep their window (and so read the broken file)
+        with pytest.raises(QueryError):
+            await made.run(f"SELECT message FROM records WHERE trace_id = '{trace}' OR level > 1")
+    finally:
+        await made.storage.close()

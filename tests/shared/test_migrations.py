@@ -61,10 +61,10 @@ async def execute(dsn: str, sql: str) -> None:
 
 
 def test_shipped_files_are_package_data_in_order() -> None:
-    assert SHIPPED == ["0001_app_init.sql", "0002_catalog_files.sql"]
+    assert SHIPPED == ["0001_app_init.sql", "0002_catalog_files.sql", "0003_catalog_trace_index.sql"]
     folder = resources.files("hearth_shared.db") / "migrations"
     assert sorted(entry.name for entry in folder.iterdir() if entry.name.endswith(".sql")) == SHIPPED
-    assert [m.area for m in load_migrations()] == ["app", "catalog"]
+    assert [m.area for m in load_migrations()] == ["app", "catalog", "catalog"]
 
 
 def test_file_names_must_follow_the_convention() -> None:
@@ -80,7 +80,7 @@ async def test_fresh_database_gets_every_file_then_nothing(empty_database_url: s
     assert await tables(empty_database_url) == set()  # asking changes nothing
 
     assert await migrate(empty_database_url) == SHIPPED
-    assert await tables(empty_database_url) == APP_TABLES | {"catalog_files", "schema_migrations"}
+    assert await tables(empty_database_url) == APP_TABLES | {"catalog_files", "trace_index", "schema_migrations"}
     assert await ledger(empty_database_url) == [(m.name, m.checksum) for m in load_migrations()]
 
     assert await migrate(empty_database_url) == []
@@ -171,7 +171,7 @@ async def test_areas_split_over_two_databases(database_factory: DatabaseFactory)
     assert await pending_migrations_all(settings) == SHIPPED
     assert await migrate_all(settings) == SHIPPED
     assert await tables(app_dsn) == APP_TABLES | {"schema_migrations"}
-    assert await tables(catalog_dsn) == {"catalog_files", "schema_migrations"}
+    assert await tables(catalog_dsn) == {"catalog_files", "trace_index", "schema_migrations"}
     assert await migrate_all(settings) == []
     assert await pending_migrations_all(settings) == []
 
@@ -179,7 +179,7 @@ async def test_areas_split_over_two_databases(database_factory: DatabaseFactory)
 async def test_one_database_gets_both_areas(empty_database_url: str) -> None:
     settings = DatabaseSettings(database_url=empty_database_url)
     assert await migrate_all(settings) == SHIPPED
-    assert await tables(empty_database_url) == APP_TABLES | {"catalog_files", "schema_migrations"}
+    assert await tables(empty_database_url) == APP_TABLES | {"catalog_files", "trace_index", "schema_migrations"}
 
 
 async def test_unreachable_database_is_a_clear_error() -> None:

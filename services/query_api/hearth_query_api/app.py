@@ -21,7 +21,7 @@ from hearth_query_api.engine.stores import object_location
 from hearth_query_api.service import QueryService
 from hearth_query_api.settings import QueryApiSettings
 from hearth_query_api.slots import QuerySlots
-from hearth_shared.catalog import FileCatalog
+from hearth_shared.catalog import FileCatalog, TraceIndex
 from hearth_shared.errors import StartupError
 from hearth_shared.resources import Resources
 from hearth_shared.settings import StorageSettings
@@ -65,7 +65,9 @@ def create_app(settings: QueryApiSettings | None = None) -> FastAPI:
             await stack.enter_async_context(tokens.listening())
             app.state.query = QueryApi(
                 tokens=tokens,
-                service=QueryService(FileCatalog(resources.catalog_db), engine, slots),
+                service=QueryService(
+                    FileCatalog(resources.catalog_db), engine, slots, TraceIndex(resources.catalog_db)
+                ),
                 default_limit=settings.query_default_limit,
                 max_limit=settings.query_max_limit,
             )

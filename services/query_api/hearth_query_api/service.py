@@ -10,6 +10,7 @@ import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Protocol
 
 import pyarrow as pa  # type: ignore[import-untyped, unused-ignore]
@@ -17,7 +18,7 @@ import pyarrow as pa  # type: ignore[import-untyped, unused-ignore]
 from hearth_query_api.dialect import translate
 from hearth_query_api.query import CATALOG_TABLE, QueryPlans, QuerySpec, TimeWindow
 from hearth_query_api.slots import QuerySlots, Slot
-from hearth_shared.catalog import FileCatalog
+from hearth_shared.catalog import FileCatalog, TraceIndex
 from hearth_shared.catalog.files import TableName
 
 
@@ -62,21 +63,29 @@ class Started:
 
 
 class QueryService:
-    def __init__(self, catalog: FileCatalog, engine: QueryEngine, slots: QuerySlots) -> None:
+    def __init__(
+        self,
+        catalog: FileCatalog,
+        engine: QueryEngine,
+        slots: QuerySlots,
+        traces: TraceIndex | None = None,
+    ) -> None:
         self.catalog = catalog
         self.engine = engine
         self.slots = slots
+        self.traces = traces
 
     async def start(self, project_id: uuid.UUID, request: QueryRequest) -> Started:
         """Plan and start the query; the caller reads ``running`` and must ``close`` what it gets."""
         slot = self.slots.take()
         try:
             translated = translate(request.sql)
-            files = await self._files(project_id, translated.tables, request.window)
+            window = await self._window(project_id, translated.trace_id, translated.tables, request.window)
+            files = await self._files(project_id, translated.tables, window)
             spec = QuerySpec(
                 project_id=project_id,
                 sql=translated.sql,
-                window=request.window,
+                window=window,
                 limit=request.limit,
                 files=files,
                 timezone=request.timezone,
@@ -88,6 +97,22 @@ class QueryService:
             slot.release()
             raise
         return Started(running, slot)
+
+    async def _window(
+        self, project_id: uuid.UUID, trace_id: str | None, tables: frozenset[str], window: TimeWindow
+    ) -> TimeWindow:
+        """A lookup by trace id reads only where the trace index says its spans start (within the
+        request's window); anything else, or a trace not indexed, keeps the request's window."""
+        if self.traces is None or trace_id is None or not tables <= _RECORDS_TABLES:
+            return window
+        found = await self.traces.window(project_id, trace_id)
+        if found is None:
+            return window
+        low = max(window.min_timestamp, found[0])
+        high = found[1] + _MICROSECOND  # the window's end is exclusive
+        if window.max_timestamp is not None:
+            high = min(high, window.max_timestamp)
+        return TimeWindow(low, max(low, high))
 
     async def _files(
         self, project_id: uuid.UUID, tables: frozenset[str], window: TimeWindow
@@ -107,6 +132,10 @@ class QueryService:
             for name, files in zip(needed, found, strict=True)
         }
         return {name: keys[CATALOG_TABLE[name]] for name in tables if name in CATALOG_TABLE}
+
+
+_RECORDS_TABLES = frozenset({"records", "records_all"})
+_MICROSECOND = timedelta(microseconds=1)
 
 
 def _table(name: str) -> TableName:

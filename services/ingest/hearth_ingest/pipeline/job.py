@@ -27,7 +27,7 @@ import redis.asyncio as aioredis
 from hearth_ingest.pipeline.convert import convert_record
 from hearth_ingest.settings import IngestSettings
 from hearth_ingest.wal.format import decode_all
-from hearth_shared.catalog import CatalogFile, FileCatalog
+from hearth_shared.catalog import CatalogFile, FileCatalog, TraceIndex
 from hearth_shared.catalog.files import TableName, object_key_for
 from hearth_shared.db import DatabasePool, open_pool
 from hearth_shared.live_tail import encode_batch, live_stream_key
@@ -106,6 +106,7 @@ class SegmentProcessor:
                     partitions[(table_name, record.project_id, day)].append(part)
         await self._publish_live(live)
         files, written = await self._write_files(segment_name, partitions)
+        await self._index_traces(partitions)  # before the files: a catalogued file's traces are indexed
         new_files = await FileCatalog(self.pool).add_files(files) if files else 0
         return SegmentReport(
             segment=segment_name,
@@ -149,6 +150,26 @@ class SegmentProcessor:
                 )
             )
         return files, written
+
+    async def _index_traces(self, partitions: dict[tuple[TableName, str, date], list[pa.Table]]) -> None:
+        assert self.pool is not None
+        by_project: dict[str, list[pa.Table]] = defaultdict(list)
+        for (table_name, project_id, _), parts in partitions.items():
+            if table_name == "records":
+                by_project[project_id].extend(parts)
+        index = TraceIndex(self.pool)
+        for project_id, parts in by_project.items():
+            table = pa.concat_tables(parts).select(["trace_id", "start_timestamp"])
+            table = table.filter(pc.not_equal(table.column("trace_id"), ""))  # logs outside any trace
+            windows = table.group_by("trace_id").aggregate(
+                [("start_timestamp", "min"), ("start_timestamp", "max")]
+            )
+            await index.record(
+                uuid.UUID(project_id),
+                windows.column("trace_id").to_pylist(),
+                windows.column("start_timestamp_min").to_pylist(),
+                windows.column("start_timestamp_max").to_pylist(),
+            )
 
     async def _publish_live(self, live: dict[str, list[pa.Table]]) -> None:
         """One entry per project per segment. Best effort: the live view is a convenience; Parquet and

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 from hearth_query_api.dialect.parse import HearthDialect, parse_one_statement, substitute_variables
 from hearth_query_api.dialect.rewrite import rewrite
+from hearth_query_api.dialect.traces import looked_up_trace
 from hearth_query_api.dialect.validate import validate
 
 __all__ = ["QUERYABLE_TABLES", "TranslatedQuery", "translate"]
@@ -34,6 +35,8 @@ class TranslatedQuery:
 
     sql: str
     tables: frozenset[str]
+    #: the trace id every returned row has (``WHERE trace_id = '…'``), for the trace index; else None
+    trace_id: str | None = None
 
 
 def translate(sql: str, *, variables: Mapping[str, str] | None = None) -> TranslatedQuery:
@@ -41,5 +44,7 @@ def translate(sql: str, *, variables: Mapping[str, str] | None = None) -> Transl
     tree = parse_one_statement(sql)
     tables = validate(tree, sql, QUERYABLE_TABLES)  # before rewriting: judge what the user wrote
     substitute_variables(tree, variables)
+    trace_id = looked_up_trace(tree)  # before rewriting, on the user's own terms
     tree = rewrite(tree, promoted_columns="metrics" not in tables)
-    return TranslatedQuery(sql=tree.sql(dialect=HearthDialect, normalize_functions="lower"), tables=tables)
+    sql_text = tree.sql(dialect=HearthDialect, normalize_functions="lower")
+    return TranslatedQuery(sql=sql_text, tables=tables, trace_id=trace_id)
