@@ -80,7 +80,11 @@ async def test_fresh_database_gets_every_file_then_nothing(empty_database_url: s
     assert await tables(empty_database_url) == set()  # asking changes nothing
 
     assert await migrate(empty_database_url) == SHIPPED
-    assert await tables(empty_database_url) == APP_TABLES | {"catalog_files", "trace_index", "schema_migrations"}
+    assert await tables(empty_database_url) == APP_TABLES | {
+        "catalog_files",
+        "trace_index",
+        "schema_migrations",
+    }
     assert await ledger(empty_database_url) == [(m.name, m.checksum) for m in load_migrations()]
 
     assert await migrate(empty_database_url) == []
@@ -179,7 +183,11 @@ async def test_areas_split_over_two_databases(database_factory: DatabaseFactory)
 async def test_one_database_gets_both_areas(empty_database_url: str) -> None:
     settings = DatabaseSettings(database_url=empty_database_url)
     assert await migrate_all(settings) == SHIPPED
-    assert await tables(empty_database_url) == APP_TABLES | {"catalog_files", "trace_index", "schema_migrations"}
+    assert await tables(empty_database_url) == APP_TABLES | {
+        "catalog_files",
+        "trace_index",
+        "schema_migrations",
+    }
 
 
 async def test_unreachable_database_is_a_clear_error() -> None:
