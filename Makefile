@@ -45,6 +45,7 @@ docs: install
 bench: install
 	$(UV) run --frozen python -m bench.otlp_convert
 	$(UV) run --frozen python -m bench.ingest $(BENCH_ARGS)
+	$(UV) run --frozen python -m bench.query
 
 clean:
 	rm -rf .venv $(TOOLS) .pytest_cache .mypy_cache .ruff_cache
