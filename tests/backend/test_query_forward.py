@@ -24,8 +24,8 @@ from hearth_shared.db import DatabasePool
 from hearth_shared.settings import StorageSettings
 from hearth_shared.storage import open_storage
 from tests.backend.conftest import DEAD_URL, Tenant, backend_settings
-from tests.fixtures.apps import AppClient
-from tests.query_api.query_helpers import T0, Data, query_settings, record, serving
+from tests.fixtures.apps import AppClient, serving
+from tests.query_api.query_helpers import T0, Data, query_settings, record
 
 PROBLEM_OK = "application/json, application/problem+json;q=0.9"
 #: Enough rows that the JSON answer is far above the relay's read-whole threshold (64 KiB).

@@ -16,7 +16,7 @@ from logfire.query_client import AsyncLogfireQueryClient, LogfireQueryClient, Un
 
 from hearth_backend.app import create_app
 from tests.backend.conftest import Tenant, backend_settings
-from tests.query_api.query_helpers import serving
+from tests.fixtures.apps import serving
 
 SCRIPT = Path(__file__).with_name("sdk_token_check.py")
 

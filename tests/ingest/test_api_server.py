@@ -6,16 +6,12 @@ release) is exercised end to end.
 from __future__ import annotations
 
 import asyncio
-import threading
 import time
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-import uvicorn
-from fastapi import FastAPI
 from opentelemetry._logs import SeverityNumber
 from opentelemetry.exporter.otlp.proto.http import Compression
 from opentelemetry.exporter.otlp.proto.http._log_exporter import OTLPLogExporter
@@ -40,6 +36,7 @@ from hearth_ingest.wal.segments import sealed_segments
 from hearth_shared.catalog import CatalogFile, FileCatalog
 from hearth_shared.db import DatabasePool
 from hearth_shared.db.bootstrap import ensure_first_project
+from tests.fixtures.apps import serving
 from tests.fixtures.s3 import S3Bucket
 from tests.ingest.test_api_otlp import Project, ingest_settings, read_wal
 
@@ -54,23 +51,6 @@ async def project(db_pool: DatabasePool) -> Project:
     )
     assert first is not None
     return Project(first.project_id, first.write_token, first.read_token)
-
-
-@asynccontextmanager
-async def serving(app: FastAPI) -> AsyncIterator[str]:
-    """``app`` on a free 127.0.0.1 port in a thread of its own (own event loop, own pools)."""
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_config=None, lifespan="on"))
-    thread = threading.Thread(target=server.run, name="ingest-server", daemon=True)
-    thread.start()
-    while not server.started:
-        assert thread.is_alive(), "the ingest server did not start"
-        await asyncio.sleep(0.02)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        await asyncio.to_thread(thread.join)
 
 
 def make_spans(count: int, name: str) -> list[ReadableSpan]:

@@ -4,18 +4,13 @@ a real uvicorn on 127.0.0.1."""
 
 from __future__ import annotations
 
-import asyncio
-import threading
 import uuid
-from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pyarrow as pa  # type: ignore[import-untyped, unused-ignore]
-import uvicorn
-from fastapi import FastAPI
 
 from hearth_query_api.settings import QueryApiSettings
 from hearth_shared.catalog import CatalogFile, FileCatalog, TableName
@@ -158,20 +153,3 @@ def query_settings(
         storage_options=storage_options,
         **overrides,
     )
-
-
-@asynccontextmanager
-async def serving(app: FastAPI) -> AsyncIterator[str]:
-    """``app`` on a free 127.0.0.1 port in a thread of its own (own event loop, own pools)."""
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_config=None, lifespan="on"))
-    thread = threading.Thread(target=server.run, name="query-api-server", daemon=True)
-    thread.start()
-    while not server.started:
-        assert thread.is_alive(), "the query API server did not start"
-        await asyncio.sleep(0.02)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        await asyncio.to_thread(thread.join)

@@ -24,6 +24,7 @@ from hearth_shared.catalog import FileCatalog
 from hearth_shared.db import DatabasePool
 from hearth_shared.settings import StorageSettings
 from hearth_shared.storage import open_storage
+from tests.fixtures.apps import serving
 from tests.fixtures.s3 import S3Bucket
 from tests.query_api.query_helpers import (
     HOUR,
@@ -33,7 +34,6 @@ from tests.query_api.query_helpers import (
     first_project,
     query_settings,
     record,
-    serving,
 )
 
 

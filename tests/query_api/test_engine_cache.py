@@ -17,8 +17,9 @@ from hearth_query_api.slots import QuerySlots
 from hearth_shared.catalog import FileCatalog
 from hearth_shared.db import DatabasePool
 from hearth_shared.storage import open_storage
+from tests.fixtures.apps import serving
 from tests.fixtures.s3 import S3Bucket
-from tests.query_api.query_helpers import HOUR, T0, Data, first_project, record, serving
+from tests.query_api.query_helpers import HOUR, T0, Data, first_project, record
 
 QUERIES = {
     "SELECT count(*) AS n FROM records": [{"n": 300}],
