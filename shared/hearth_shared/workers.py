@@ -9,13 +9,13 @@ import time
 PARENT_CHECK_SECONDS = 1.0
 
 
-def exit_with_parent() -> None:
-    """End this process soon after its parent is gone (killed, or exited without stopping us).
+def exit_with_parent(parent: int) -> None:
+    """End this process soon after its parent (pid ``parent``, as the parent itself gave it) is gone:
+    killed, or exited without stopping us — even before this call, while we were still starting.
 
     A pool worker waiting on a queue it also holds a writing end of never sees end-of-file, so without
     this it would outlive its service as an orphan.
     """
-    parent = os.getppid()
 
     def watch() -> None:
         while os.getppid() == parent:

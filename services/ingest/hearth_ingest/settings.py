@@ -81,11 +81,12 @@ class IngestSettings(ServiceSettings, DatabaseSettings, RedisSettings, StorageSe
         ),
     )
     live_tail_max_len: int = Field(
-        default=1000,
+        default=200,
         ge=1,
         description=(
             "Entries kept, approximately, in each project's live-tail stream in Redis: one entry per "
-            "project per WAL segment (a few per second), so the default keeps minutes of history."
+            "project per WAL segment (up to 4 per second under load, ~2.5 MB each at full rate), so the "
+            "default keeps about a minute of history under load and more when quiet."
         ),
     )
 

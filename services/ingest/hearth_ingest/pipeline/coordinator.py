@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import multiprocessing
+import os
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -92,7 +93,7 @@ class SegmentPipeline:
             max_workers=self.workers,
             mp_context=multiprocessing.get_context("spawn"),
             initializer=init_worker,
-            initargs=(self.settings,),
+            initargs=(self.settings, os.getpid()),
         )
 
     def _warm_up(self, executor: ProcessPoolExecutor) -> None:

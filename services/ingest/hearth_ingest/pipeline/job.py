@@ -203,9 +203,9 @@ def _utc(value: datetime | None, fallback: datetime) -> datetime:
 _worker: tuple[asyncio.AbstractEventLoop, SegmentProcessor] | None = None
 
 
-def init_worker(settings: IngestSettings) -> None:
+def init_worker(settings: IngestSettings, parent_pid: int) -> None:
     global _worker  # noqa: PLW0603 - per-process state of a pool worker, set once by the initializer
-    exit_with_parent()
+    exit_with_parent(parent_pid)
     loop = asyncio.new_event_loop()
     processor = SegmentProcessor(settings)
     loop.run_until_complete(processor.open())

@@ -70,10 +70,10 @@ def _read_ipc(data: bytes) -> pa.Table:
 # ---------------------------------------------------------------- the worker process
 
 
-def worker_main(conn: Connection) -> None:
+def worker_main(conn: Connection, parent_pid: int) -> None:
     """Serve queries until the parent closes the pipe (or kills the process)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # a Ctrl-C reaches the whole group: the parent decides
-    exit_with_parent()  # also while still importing, before the pipe can tell us
+    exit_with_parent(parent_pid)  # also while still importing, before the pipe can tell us
     from hearth_query_api.engine.runner import QueryEngine  # noqa: PLC0415 - DataFusion only in workers
     from hearth_query_api.engine.stores import object_location  # noqa: PLC0415
 
@@ -117,7 +117,7 @@ class _Worker:
     def __init__(self) -> None:
         parent, child = _SPAWN.Pipe(duplex=True)
         self.conn: Connection = parent
-        self.process: BaseProcess = _SPAWN.Process(target=worker_main, args=(child,), daemon=True)
+        self.process: BaseProcess = _SPAWN.Process(target=worker_main, args=(child, os.getpid()), daemon=True)
         self.process.start()
         child.close()
         self.pid: int | None = None
