@@ -43,21 +43,30 @@ class Backend:
     base_url: str
     options: dict[str, str] = field(default_factory=dict)
     # memory:// stores are private to each open_storage call, so there is no shared root to prefix.
-    shares_root: bool = True
 
     def settings(self, prefix: str = "") -> StorageSettings:
         url = f"{self.base_url}/{prefix}" if prefix else self.base_url
         return StorageSettings(storage_url=url, storage_options=self.options)
 
 
-@pytest.fixture(params=["local", "s3", "memory"])
-def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Backend:
+def make_backend(request: pytest.FixtureRequest, tmp_path: Path) -> Backend:
     if request.param == "local":
         return Backend("local", (tmp_path / "objects").as_uri())
     if request.param == "s3":
         bucket: S3Bucket = request.getfixturevalue("s3_bucket")
         return Backend("s3", bucket.storage_url, bucket.storage_options)
-    return Backend("memory", "memory://", shares_root=False)
+    return Backend("memory", "memory://")
+
+
+@pytest.fixture(params=["local", "s3", "memory"])
+def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Backend:
+    return make_backend(request, tmp_path)
+
+
+@pytest.fixture(params=["local", "s3"])
+def shared_root_backend(request: pytest.FixtureRequest, tmp_path: Path) -> Backend:
+    """Backends where storages with different prefixes share one root (memory:// ones are private)."""
+    return make_backend(request, tmp_path)
 
 
 @pytest.fixture
@@ -240,9 +249,8 @@ async def test_invalid_list_prefix_rejected(storage: ObjectStorage, prefix: str)
         await listed(storage, prefix)
 
 
-async def test_storage_prefixes_isolate(backend: Backend) -> None:
-    if not backend.shares_root:
-        pytest.skip("each memory:// storage is private; there is no shared root to split by prefix")
+async def test_storage_prefixes_isolate(shared_root_backend: Backend) -> None:
+    backend = shared_root_backend
     tenant_a = open_storage(backend.settings("tenant-a"))
     tenant_b = open_storage(backend.settings("tenant-b/nested"))
     root = open_storage(backend.settings())
