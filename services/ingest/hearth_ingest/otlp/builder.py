@@ -15,7 +15,7 @@ import orjson
 import pyarrow as pa  # type: ignore[import-untyped, unused-ignore]  # no stubs yet
 import pyarrow.compute as pc  # type: ignore[import-untyped, unused-ignore]
 
-from hearth_ingest.otlp.context import ResourceColumns, ScopeColumns, Segments, repeat
+from hearth_ingest.otlp.context import ResourceColumns, ScopeColumns, Segments, columns_table, repeat
 from hearth_ingest.otlp.result import ConversionResult, Rejections, Signal, unix_nano
 from hearth_ingest.otlp.values import (
     MAX_ATTRIBUTES_BYTES,
@@ -184,17 +184,7 @@ class RecordsBuilder:
                 column[row] = value
             columns[name] = column
         columns.update(self.segments.arrays(RECORDS_SCHEMA))
-        arrays = []
-        for schema_field in RECORDS_SCHEMA:
-            values = columns[schema_field.name]
-            if isinstance(values, list):
-                if schema_field.name in _JSON_COLUMNS:
-                    # orjson's output is valid UTF-8: reinterpret the bytes instead of validating them.
-                    values = pa.array(values, type=pa.binary()).view(schema_field.type)
-                else:
-                    values = pa.array(values, type=schema_field.type)
-            arrays.append(values)
-        return pa.Table.from_arrays(arrays, schema=RECORDS_SCHEMA)
+        return columns_table(columns, RECORDS_SCHEMA, _JSON_COLUMNS)
 
 
 PROMOTED_TEXT = (

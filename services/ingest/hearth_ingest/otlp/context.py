@@ -7,7 +7,7 @@ rows of that resource/scope (never recomputed per row).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -133,3 +133,18 @@ def repeat(value: Any, count: int, data_type: pa.DataType) -> pa.Array:
     if value is None:
         return pa.nulls(count, type=data_type)
     return pa.repeat(pa.scalar(value, type=data_type), count)
+
+
+def columns_table(columns: Mapping[str, Any], schema: pa.Schema, json_columns: frozenset[str]) -> pa.Table:
+    """A table of exactly ``schema`` from arrays or Python lists; ``json_columns`` hold orjson bytes."""
+    arrays = []
+    for schema_field in schema:
+        values = columns[schema_field.name]
+        if isinstance(values, list):
+            if schema_field.name in json_columns:
+                # orjson's output is valid UTF-8: reinterpret the bytes instead of validating them.
+                values = pa.array(values, type=pa.binary()).view(schema_field.type)
+            else:
+                values = pa.array(values, type=schema_field.type)
+        arrays.append(values)
+    return pa.Table.from_arrays(arrays, schema=schema)

@@ -35,6 +35,7 @@ from hearth_ingest.otlp.context import (
     ResourceColumns,
     ScopeColumns,
     Segments,
+    columns_table,
     repeat,
     resource_columns,
     scope_columns,
@@ -104,17 +105,7 @@ class _MetricsBuilder:
         columns["created_at"] = repeat(created_at_us, n, _TIMESTAMP)
         columns["project_id"] = repeat(project_id, n, pa.string())
         columns.update(self.segments.arrays(METRICS_SCHEMA))
-        arrays = []
-        for schema_field in METRICS_SCHEMA:
-            values = columns[schema_field.name]
-            if isinstance(values, list):
-                if schema_field.name in _JSON_COLUMNS:
-                    # orjson's output is valid UTF-8: reinterpret the bytes instead of validating them.
-                    values = pa.array(values, type=pa.binary()).view(schema_field.type)
-                else:
-                    values = pa.array(values, type=schema_field.type)
-            arrays.append(values)
-        return pa.Table.from_arrays(arrays, schema=METRICS_SCHEMA)
+        return columns_table(columns, METRICS_SCHEMA, _JSON_COLUMNS)
 
 
 def metrics_to_rows(
