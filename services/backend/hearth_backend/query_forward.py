@@ -30,6 +30,7 @@ from starlette.responses import Response, StreamingResponse
 from starlette.types import Receive, Scope, Send
 
 from hearth_backend.errors import QueryApiBusy, QueryApiError, QueryApiTimeout, QueryApiUnavailable
+from hearth_shared.http_headers import HOP_BY_HOP
 
 logger = logging.getLogger("hearth.backend.query_forward")
 
@@ -47,21 +48,8 @@ FORWARDED_REQUEST_HEADERS: Final = frozenset(
         b"x-request-id",
     }
 )
-#: RFC 9110 §7.6.1 connection-specific headers, plus those our own HTTP server writes itself.
-_RESPONSE_SKIP: Final = frozenset(
-    {
-        b"connection",
-        b"keep-alive",
-        b"proxy-authenticate",
-        b"proxy-authorization",
-        b"te",
-        b"trailer",
-        b"transfer-encoding",
-        b"upgrade",
-        b"date",
-        b"server",
-    }
-)
+#: Connection-specific headers, plus those our own HTTP server writes itself.
+_RESPONSE_SKIP: Final = HOP_BY_HOP | {b"date", b"server"}
 #: Answers up to this size (by Content-Length) are read whole before anything is sent.
 SMALL_RESPONSE_BYTES: Final = 64 * 1024
 #: Idle pooled connections are dropped before uvicorn's 5 s keep-alive closes them from the other side.

@@ -48,25 +48,13 @@ from hearth_gateway.errors import (
 from hearth_gateway.ingest_ring import IngestRing
 from hearth_gateway.routing import Upstream, route
 from hearth_gateway.settings import GatewaySettings
+from hearth_shared.http_headers import HOP_BY_HOP
 
 logger = logging.getLogger("hearth.gateway.proxy")
 
 Header = tuple[bytes, bytes]
 ReadinessCheck = Callable[[], Awaitable[object]]
 
-#: RFC 9110 §7.6.1 connection-specific headers: they describe one hop and are never forwarded.
-HOP_BY_HOP: Final = frozenset(
-    {
-        b"connection",
-        b"keep-alive",
-        b"proxy-authenticate",
-        b"proxy-authorization",
-        b"te",
-        b"trailer",
-        b"transfer-encoding",
-        b"upgrade",
-    }
-)
 #: Request headers not copied as they are: hop-by-hop, plus those the gateway sets itself.
 _REQUEST_SKIP: Final = HOP_BY_HOP | {
     b"host",

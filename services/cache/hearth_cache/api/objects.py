@@ -23,15 +23,14 @@ from starlette.background import BackgroundTask
 from hearth_cache.api.deps import CacheDep, PeersDep
 from hearth_cache.peers import FORWARDED_HEADER, NO_CACHE_HEADER
 from hearth_cache.ranges import ByteRange, parse_range
+from hearth_shared.http_headers import HOP_BY_HOP_NAMES
 
 logger = logging.getLogger("hearth.cache.api")
 
 router = APIRouter(tags=["objects"])
 
 #: Owner response headers not relayed: they describe the owner's connection, not the object.
-_HOP_BY_HOP: Final = frozenset(
-    {"connection", "keep-alive", "transfer-encoding", "te", "trailer", "upgrade", "date", "server"}
-)
+_NOT_RELAYED: Final = HOP_BY_HOP_NAMES | {"date", "server"}
 _TRUTHY: Final = frozenset({"1", "true", "yes"})
 
 
@@ -92,7 +91,7 @@ def _raw_path(request: Request) -> str:
 
 
 def _relay(answer: httpx.Response) -> Response:
-    headers = {name: value for name, value in answer.headers.items() if name.lower() not in _HOP_BY_HOP}
+    headers = {name: value for name, value in answer.headers.items() if name.lower() not in _NOT_RELAYED}
     return StreamingResponse(
         answer.aiter_raw(),
         status_code=answer.status_code,
