@@ -31,7 +31,25 @@ from hearth_shared.settings import DatabaseSettings
 from tests.fixtures.postgres import DatabaseFactory
 
 SHIPPED = [m.name for m in load_migrations()]
-APP_TABLES = {"organizations", "users", "org_members", "projects", "project_members", "tokens"}
+APP_TABLES = {
+    "organizations",
+    "users",
+    "org_members",
+    "projects",
+    "project_members",
+    "tokens",
+    "user_tokens",
+    "device_authorizations",
+    "org_invitations",
+    "org_api_keys",
+    "saved_searches",
+    "dashboards",
+    "notification_channels",
+    "alerts",
+    "alert_channels",
+    "alert_runs",
+    "alert_notifications",
+}
 
 
 async def tables(dsn: str) -> set[str]:
@@ -61,10 +79,15 @@ async def execute(dsn: str, sql: str) -> None:
 
 
 def test_shipped_files_are_package_data_in_order() -> None:
-    assert SHIPPED == ["0001_app_init.sql", "0002_catalog_files.sql", "0003_catalog_trace_index.sql"]
+    assert SHIPPED == [
+        "0001_app_init.sql",
+        "0002_catalog_files.sql",
+        "0003_catalog_trace_index.sql",
+        "0004_app_workspace.sql",
+    ]
     folder = resources.files("hearth_shared.db") / "migrations"
     assert sorted(entry.name for entry in folder.iterdir() if entry.name.endswith(".sql")) == SHIPPED
-    assert [m.area for m in load_migrations()] == ["app", "catalog", "catalog"]
+    assert [m.area for m in load_migrations()] == ["app", "catalog", "catalog", "app"]
 
 
 def test_file_names_must_follow_the_convention() -> None:
@@ -171,9 +194,11 @@ async def test_areas_split_over_two_databases(database_factory: DatabaseFactory)
     app_dsn = await database_factory(migrated=False)
     catalog_dsn = await database_factory(migrated=False)
     settings = DatabaseSettings(database_url=app_dsn, catalog_database_url=catalog_dsn)
+    # each database in turn: the app's files, then the catalog's
+    in_turn = [name for name in SHIPPED if "_app_" in name] + [name for name in SHIPPED if "_catalog_" in name]
 
-    assert await pending_migrations_all(settings) == SHIPPED
-    assert await migrate_all(settings) == SHIPPED
+    assert await pending_migrations_all(settings) == in_turn
+    assert await migrate_all(settings) == in_turn
     assert await tables(app_dsn) == APP_TABLES | {"schema_migrations"}
     assert await tables(catalog_dsn) == {"catalog_files", "trace_index", "schema_migrations"}
     assert await migrate_all(settings) == []
