@@ -18,6 +18,7 @@ from hearth_query_api.api.deps import QueryApi
 from hearth_query_api.app import create_app
 from hearth_shared.catalog import FileCatalog
 from hearth_shared.db import DatabasePool
+from hearth_shared.internal_auth import issue_project_grant
 from hearth_shared.settings import StorageSettings
 from hearth_shared.storage import open_storage
 from tests.fixtures.apps import AppClient
@@ -118,6 +119,34 @@ async def test_auth_errors(api: Api) -> None:
         headers={"authorization": api.web.read_token},
     )
     assert raw.status_code == 200
+
+
+async def test_internal_grants_read_one_project_and_are_checked(api: Api) -> None:
+    """A signed internal grant (backend for a signed-in user, maintenance for an alert) reads exactly
+    its project; a forged, expired or other-key grant is 401."""
+    key = api.app_state.secret_key
+    body = {"sql": SMALL, "min_timestamp": T0.isoformat()}
+
+    async def ask(authorization: str) -> httpx.Response:
+        return await api.client.post("/v2/query", json=body, headers={"authorization": authorization, **JSON})
+
+    web = await ask(issue_project_grant(key, api.web.project_id))
+    assert web.status_code == 200, web.text
+    assert web.json() == {"data": [{"message": "web one"}, {"message": "web two"}]}
+    shop = await ask(issue_project_grant(key, api.shop.project_id))
+    assert shop.json() == {"data": [{"message": "shop only"}]}
+
+    valid = issue_project_grant(key, api.web.project_id)
+    forged = valid.replace(str(api.web.project_id), str(api.shop.project_id))
+    for bad in (
+        forged,
+        issue_project_grant(key, api.web.project_id, ttl=-1),
+        issue_project_grant("some-other-key-of-32-characters-or-more", api.web.project_id),
+        "HearthInternal nonsense",
+    ):
+        refused = await ask(bad)
+        assert refused.status_code == 401, bad
+        assert "internal grant" in refused.json()["detail"]
 
 
 @pytest.mark.parametrize(

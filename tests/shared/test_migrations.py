@@ -195,7 +195,9 @@ async def test_areas_split_over_two_databases(database_factory: DatabaseFactory)
     catalog_dsn = await database_factory(migrated=False)
     settings = DatabaseSettings(database_url=app_dsn, catalog_database_url=catalog_dsn)
     # each database in turn: the app's files, then the catalog's
-    in_turn = [name for name in SHIPPED if "_app_" in name] + [name for name in SHIPPED if "_catalog_" in name]
+    in_turn = [name for name in SHIPPED if "_app_" in name] + [
+        name for name in SHIPPED if "_catalog_" in name
+    ]
 
     assert await pending_migrations_all(settings) == in_turn
     assert await migrate_all(settings) == in_turn

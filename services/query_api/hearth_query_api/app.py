@@ -70,6 +70,7 @@ def create_app(settings: QueryApiSettings | None = None) -> FastAPI:
                 ),
                 default_limit=settings.query_default_limit,
                 max_limit=settings.query_max_limit,
+                secret_key=settings.secret_key.get_secret_value(),
             )
             yield
 

@@ -8,12 +8,18 @@ from typing import ClassVar
 
 from pydantic import Field, field_validator, model_validator
 
-from hearth_shared.settings import DatabaseSettings, RedisSettings, ServiceSettings, StorageSettings
+from hearth_shared.settings import (
+    DatabaseSettings,
+    RedisSettings,
+    SecretSettings,
+    ServiceSettings,
+    StorageSettings,
+)
 
 MIB = 1024 * 1024
 
 
-class QueryApiSettings(ServiceSettings, DatabaseSettings, RedisSettings, StorageSettings):
+class QueryApiSettings(ServiceSettings, DatabaseSettings, RedisSettings, StorageSettings, SecretSettings):
     """Everything the query API process reads from its environment."""
 
     service_name: ClassVar[str] = "query_api"

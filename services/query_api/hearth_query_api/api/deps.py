@@ -17,6 +17,7 @@ class QueryApi:
     service: QueryService
     default_limit: int
     max_limit: int
+    secret_key: str  # verifies internal grants (hearth_shared.internal_auth)
 
 
 def _query_api(request: Request) -> QueryApi:
