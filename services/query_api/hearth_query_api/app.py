@@ -18,6 +18,8 @@ from hearth_query_api.api.deps import QueryApi
 from hearth_query_api.engine.processes import ProcessEngine
 from hearth_query_api.engine.session import SessionOptions
 from hearth_query_api.engine.stores import object_location
+from hearth_query_api.live.stream import LiveOptions
+from hearth_query_api.live.tail import LiveTail
 from hearth_query_api.service import QueryService
 from hearth_query_api.settings import QueryApiSettings
 from hearth_query_api.slots import QuerySlots
@@ -71,6 +73,11 @@ def create_app(settings: QueryApiSettings | None = None) -> FastAPI:
                 default_limit=settings.query_default_limit,
                 max_limit=settings.query_max_limit,
                 secret_key=settings.secret_key.get_secret_value(),
+                live=await stack.enter_async_context(LiveTail.connect(settings.redis_url)),
+                live_options=LiveOptions(
+                    keepalive_seconds=settings.live_keepalive_seconds,
+                    max_rows=settings.live_max_rows_per_event,
+                ),
             )
             yield
 

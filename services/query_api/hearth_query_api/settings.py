@@ -76,6 +76,22 @@ class QueryApiSettings(ServiceSettings, DatabaseSettings, RedisSettings, Storage
         ge=1,
         description="Largest `limit` a request may ask for (Logfire's documented maximum is 10,000).",
     )
+    live_keepalive_seconds: float = Field(
+        default=15.0,
+        gt=0,
+        description=(
+            "A live stream (`GET /v2/live`) with nothing new sends a keep-alive comment this often, so "
+            "proxies and the backend's relay keep the connection open."
+        ),
+    )
+    live_max_rows_per_event: int = Field(
+        default=500,
+        ge=1,
+        description=(
+            "Most rows one live event carries; a tail entry with more matching rows sends its newest ones "
+            "and the count of those left out (a live view is for watching, queries are for reading all)."
+        ),
+    )
 
     @field_validator("query_cache_url")
     @classmethod

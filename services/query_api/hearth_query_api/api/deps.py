@@ -7,6 +7,8 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from hearth_query_api.live.stream import LiveOptions
+from hearth_query_api.live.tail import LiveTail
 from hearth_query_api.service import QueryService
 from hearth_shared.token_cache import TokenCache
 
@@ -18,6 +20,8 @@ class QueryApi:
     default_limit: int
     max_limit: int
     secret_key: str  # verifies internal grants (hearth_shared.internal_auth)
+    live: LiveTail
+    live_options: LiveOptions
 
 
 def _query_api(request: Request) -> QueryApi:
