@@ -245,7 +245,8 @@ class Hearth:
         )
         self.options.prepare()
         self.location = ObjectLocation(root=str(data.root))
-        engine = QueryEngine(self.options, self.location, timeout=120.0)
+        # as the service's worker processes run it: one session reused, its Parquet footer cache warm
+        engine = QueryEngine(self.options, self.location, timeout=120.0, reuse_sessions=True)
         catalog = cast(FileCatalog, ManifestCatalog(data))  # duck-typed: only files_for_range is used
         index = cast(TraceIndex, traces)  # duck-typed: only window() is used
         self.service = QueryService(catalog, engine, QuerySlots(8, retry_after=1.0), index)

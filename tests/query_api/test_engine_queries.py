@@ -19,7 +19,7 @@ from hearth_query_api.engine.runner import QueryEngine
 from hearth_query_api.engine.session import SessionOptions
 from hearth_query_api.engine.stores import object_location
 from hearth_query_api.errors import QueryCapacityFull, QueryError, QueryRejected, QueryTimeout
-from hearth_query_api.query import TimeWindow
+from hearth_query_api.query import QuerySpec, TimeWindow
 from hearth_query_api.service import QueryRequest, QueryService
 from hearth_query_api.slots import QuerySlots
 from hearth_shared.catalog import FileCatalog, TraceIndex
@@ -69,6 +69,7 @@ def make_engine(
     *,
     timeout: float = 30,
     slots: int = 4,
+    reuse_sessions: bool = False,
 ) -> Engine:
     storage = open_storage(storage_settings)
     catalog = FileCatalog(pool)
@@ -76,7 +77,9 @@ def make_engine(
         target_partitions=2, memory_limit_bytes=256 * 2**20, spill_dir=tmp_path / "spill"
     )
     options.prepare()
-    engine = QueryEngine(options, object_location(storage_settings), timeout=timeout)
+    engine = QueryEngine(
+        options, object_location(storage_settings), timeout=timeout, reuse_sessions=reuse_sessions
+    )
     service = QueryService(catalog, engine, QuerySlots(slots, retry_after=1))
     return Engine(service, Data(storage, catalog), storage, catalog)
 
@@ -116,6 +119,32 @@ async def test_tables_come_from_the_catalog_of_the_project_only(engine: Engine) 
     assert await engine.scalar("SELECT sum(scalar_value) FROM metrics") == 2.5
     assert await engine.scalar("SELECT count(*) FROM records", project=OTHER) == 3
     assert await engine.scalar("SELECT count(*) FROM metrics", project=OTHER) == 0
+
+
+async def test_a_reused_session_forgets_the_previous_querys_tables(
+    tmp_path: Path, db_pool: DatabasePool
+) -> None:
+    """Worker processes keep one session (for its Parquet footer cache) and swap tables per query: no
+    table of the previous query, hence of the previous project, may stay readable."""
+    settings = StorageSettings(storage_url=f"file://{tmp_path / 'objects'}")
+    engine = make_engine(settings, tmp_path, db_pool, reuse_sessions=True)
+    await engine.data.add("records", PROJECT, [record(PROJECT, T0, message="mine")] * 2)
+    await engine.data.add("metrics", PROJECT, [metric(PROJECT, T0, scalar_value=4.0)])
+    await engine.data.add("records", OTHER, [record(OTHER, T0, message="theirs")])
+    try:
+        for _ in range(2):  # alternate projects on the same session
+            assert await engine.scalar("SELECT sum(scalar_value) FROM metrics") == 4.0
+            assert await engine.scalar("SELECT count(*) FROM records", project=OTHER) == 1
+            assert await engine.scalar("SELECT count(*) FROM records") == 2
+        # Below the dialect: right after PROJECT's metrics were registered, a spec of OTHER listing no
+        # metrics files must not reach them.
+        assert await engine.scalar("SELECT sum(scalar_value) FROM metrics") == 4.0
+        runner = engine.service.engine
+        spec = QuerySpec(OTHER, "SELECT count(*) FROM metrics", TimeWindow(T0), 10, {"records": ()})
+        with pytest.raises(QueryError, match="metrics"):  # planning fails: no such table
+            await runner.start(spec)
+    finally:
+        await engine.storage.close()
 
 
 async def test_time_window_and_environment_filters(local_engine: Engine) -> None:

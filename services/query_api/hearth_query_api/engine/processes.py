@@ -89,7 +89,9 @@ def worker_main(conn: Connection, parent_pid: int) -> None:
         engine = engines.get(key)
         if engine is None:
             # The parent enforces the deadline by killing this process; no second clock here.
-            engine = engines[key] = QueryEngine(options, object_location(storage, cache_url), timeout=1e9)
+            engine = engines[key] = QueryEngine(
+                options, object_location(storage, cache_url), timeout=1e9, reuse_sessions=True
+            )
         try:
             loop.run_until_complete(_serve(conn, engine, spec))
         except HearthError as exc:
