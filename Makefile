@@ -14,7 +14,8 @@ help:
 	@echo "make lint    ruff, mypy (strict) and import-linter"
 	@echo "make format  format and autofix"
 	@echo "make docs    regenerate docs/configuration.md from the settings classes"
-	@echo "make bench   run the benchmarks in bench/ (they print figures; minutes on 2 cores)"
+	@echo "make bench   run the benchmarks in bench/, print figures, keep them in bench/results/<date>.md"
+	@echo "             (BENCH_ARGS=--quick for smaller runs, BENCH_ARGS=--only=query,ingest for some)"
 
 $(TOOLS)/bin/uv:
 	python3 -m venv $(TOOLS)
@@ -43,9 +44,7 @@ docs: install
 	$(UV) run --frozen hearth config-docs
 
 bench: install
-	$(UV) run --frozen python -m bench.otlp_convert
-	$(UV) run --frozen python -m bench.ingest $(BENCH_ARGS)
-	$(UV) run --frozen python -m bench.query
+	$(UV) run --frozen python -m bench.run_all $(BENCH_ARGS)
 
 clean:
 	rm -rf .venv $(TOOLS) .pytest_cache .mypy_cache .ruff_cache
