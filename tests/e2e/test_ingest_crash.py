@@ -166,3 +166,65 @@ def test_sigkill_during_a_stream_of_requests(slow_flush_stack: Stack) -> None:
     assert not missing, f"{len(missing)} acknowledged spans lost"
     assert {span_id: n for span_id, n in counts.items() if n != 1} == {}
     assert counts.keys() <= acknowledged | unacknowledged
+
+
+def conversion_workers(stack: Stack) -> list[psutil.Process]:
+    """The ingest process's worker processes (Parquet conversion), as running now (not multiprocessing's
+    resource tracker, its other child)."""
+    try:
+        children = ingest_process(stack).children()
+        return [p for p in children if p.is_running() and "spawn_main" in " ".join(p.cmdline())]
+    except (AssertionError, psutil.Error):
+        return []
+
+
+@pytest.fixture
+def fresh_stack(tmp_path: Path) -> Iterator[Stack]:
+    running = start_stack(tmp_path / "data")
+    try:
+        yield running
+    finally:
+        stop_stack(running)
+
+
+def test_sigkill_of_conversion_workers_under_load(fresh_stack: Stack) -> None:
+    """Conversion workers killed again and again while segments flow: each failed segment is retried
+    on a new worker; every acknowledged span is stored once, and ingest itself never restarts."""
+    stack = fresh_stack
+    token = stack.credentials["write_token"]
+    trace_id = secrets.token_bytes(16)
+    acknowledged: set[str] = set()
+    stop = threading.Event()
+    ingest_pid = ingest_process(stack).pid
+
+    def sender() -> None:
+        with httpx.Client(base_url=stack.base_url, headers={"Authorization": token}, timeout=30) as client:
+            while not stop.is_set():
+                body, ids = span_batch(trace_id)
+                if send(client, body) == 200:
+                    acknowledged.update(ids)
+
+    threads = [threading.Thread(target=sender) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    killed = 0
+    deadline = time.monotonic() + WAIT_SECONDS
+    try:
+        while killed < 5 and time.monotonic() < deadline:
+            time.sleep(0.3 + secrets.randbelow(700) / 1000)  # at random points of the segment flow
+            workers = conversion_workers(stack)
+            if workers:
+                os.kill(workers[secrets.randbelow(len(workers))].pid, signal.SIGKILL)
+                killed += 1
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join()
+    assert killed == 5, "conversion workers were not found to kill"
+    assert acknowledged
+
+    counts = wait_for_spans(stack, acknowledged)
+    missing = acknowledged - counts.keys()
+    assert not missing, f"{len(missing)} acknowledged spans lost"
+    assert {span_id: n for span_id, n in counts.items() if n != 1} == {}
+    assert ingest_process(stack).pid == ingest_pid  # the service itself carried on
