@@ -100,6 +100,7 @@ def service_processes(settings: StackSettings, deps: Dependencies, key: str) -> 
         "HEARTH_CACHE_URLS": f"http://{host}:{settings.cache_port}",
         "HEARTH_WAL_DIR": str(settings.data_dir / "wal"),
         "HEARTH_CACHE_DIR": str(settings.data_dir / "cache"),
+        "HEARTH_COMPACTION_WORK_DIR": str(settings.data_dir / "compaction"),
     }
     if not deps.storage_url.startswith("file://"):  # remote storage: queries read through the cache tier
         shared["HEARTH_QUERY_CACHE_URL"] = f"http://{host}:{settings.cache_port}"

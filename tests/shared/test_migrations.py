@@ -84,10 +84,11 @@ def test_shipped_files_are_package_data_in_order() -> None:
         "0002_catalog_files.sql",
         "0003_catalog_trace_index.sql",
         "0004_app_workspace.sql",
+        "0005_catalog_compaction.sql",
     ]
     folder = resources.files("hearth_shared.db") / "migrations"
     assert sorted(entry.name for entry in folder.iterdir() if entry.name.endswith(".sql")) == SHIPPED
-    assert [m.area for m in load_migrations()] == ["app", "catalog", "catalog", "app"]
+    assert [m.area for m in load_migrations()] == ["app", "catalog", "catalog", "app", "catalog"]
 
 
 def test_file_names_must_follow_the_convention() -> None:
@@ -106,6 +107,7 @@ async def test_fresh_database_gets_every_file_then_nothing(empty_database_url: s
     assert await tables(empty_database_url) == APP_TABLES | {
         "catalog_files",
         "trace_index",
+        "compaction_jobs",
         "schema_migrations",
     }
     assert await ledger(empty_database_url) == [(m.name, m.checksum) for m in load_migrations()]
@@ -202,7 +204,12 @@ async def test_areas_split_over_two_databases(database_factory: DatabaseFactory)
     assert await pending_migrations_all(settings) == in_turn
     assert await migrate_all(settings) == in_turn
     assert await tables(app_dsn) == APP_TABLES | {"schema_migrations"}
-    assert await tables(catalog_dsn) == {"catalog_files", "trace_index", "schema_migrations"}
+    assert await tables(catalog_dsn) == {
+        "catalog_files",
+        "trace_index",
+        "compaction_jobs",
+        "schema_migrations",
+    }
     assert await migrate_all(settings) == []
     assert await pending_migrations_all(settings) == []
 
@@ -213,6 +220,7 @@ async def test_one_database_gets_both_areas(empty_database_url: str) -> None:
     assert await tables(empty_database_url) == APP_TABLES | {
         "catalog_files",
         "trace_index",
+        "compaction_jobs",
         "schema_migrations",
     }
 

@@ -187,25 +187,32 @@ class FileCatalog:
         retired — so of two compactors swapping the same files exactly one succeeds — or when a new
         file's id or object key exists already.
         """
-        old = _unique(old_ids)
         async with self._pool.acquire() as conn, conn.transaction():
-            try:
-                live = await self._lock_live(conn, old)
-                if len(live) != len(old):
-                    gone = [i for i in old if i not in live]
-                    raise CatalogConflict(
-                        f"cannot replace files {_sample(gone)}: unknown or already retired "
-                        "(another compaction or retention got there first)"
-                    )
-                await conn.execute(
-                    "UPDATE catalog_files SET retired_at = now() WHERE id = ANY($1::text[])", old
+            await self.replace_on(conn, old_ids, new_files)
+
+    @classmethod
+    async def replace_on(
+        cls, conn: DatabaseConnection, old_ids: Iterable[str], new_files: Sequence[CatalogFile]
+    ) -> None:
+        """``replace`` inside the caller's open transaction on ``conn``, so other rows (a compaction
+        job's report) commit or roll back with the swap. On :class:`CatalogConflict` the caller's
+        transaction is unusable and must be rolled back (leaving its ``async with`` does that)."""
+        old = _unique(old_ids)
+        try:
+            live = await cls._lock_live(conn, old)
+            if len(live) != len(old):
+                gone = [i for i in old if i not in live]
+                raise CatalogConflict(
+                    f"cannot replace files {_sample(gone)}: unknown or already retired "
+                    "(another compaction or retention got there first)"
                 )
-                if new_files:
-                    await conn.execute(_INSERT, *_columns(new_files))
-            except asyncpg.UniqueViolationError as exc:
-                raise CatalogConflict(f"a replacement file is catalogued already: {exc.detail}") from exc
-            except asyncpg.DeadlockDetectedError as exc:  # only with ids locked by a non-catalog writer
-                raise CatalogConflict("concurrent catalog change, retry the swap") from exc
+            await conn.execute("UPDATE catalog_files SET retired_at = now() WHERE id = ANY($1::text[])", old)
+            if new_files:
+                await conn.execute(_INSERT, *_columns(new_files))
+        except asyncpg.UniqueViolationError as exc:
+            raise CatalogConflict(f"a replacement file is catalogued already: {exc.detail}") from exc
+        except asyncpg.DeadlockDetectedError as exc:  # only with ids locked by a non-catalog writer
+            raise CatalogConflict("concurrent catalog change, retry the swap") from exc
 
     async def retire(self, ids: Iterable[str]) -> int:
         """Retire live files (retention, manual deletion); returns how many were live. Not all-or-nothing."""

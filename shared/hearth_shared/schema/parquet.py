@@ -5,6 +5,7 @@ span_id for `records`, rows sorted by time then trace id."""
 from __future__ import annotations
 
 import io
+from typing import Any
 
 import pyarrow as pa  # type: ignore[import-untyped, unused-ignore]
 import pyarrow.parquet as pq  # type: ignore[import-untyped, unused-ignore]
@@ -31,20 +32,24 @@ def parquet_bytes(table_name: str, table: pa.Table, *, sort: bool = True) -> byt
     """Serialise ``table`` (of the named table's schema) as a Parquet file."""
     if sort:
         table = sort_for_queries(table_name, table)
-    bloom = None
-    if table_name in ("records", "records_all"):
-        ndv = max(1, table.num_rows)
-        bloom = {column: {"ndv": ndv, "fpp": BLOOM_FPP} for column in BLOOM_COLUMNS}
     sink = io.BytesIO()
     pq.write_table(
-        table,
-        sink,
-        row_group_size=ROW_GROUP_ROWS,
-        compression="zstd",
-        compression_level=ZSTD_LEVEL,
-        write_statistics=True,
-        write_page_index=True,
-        bloom_filter_options=bloom,
-        **PARQUET_SCHEMA_OPTIONS,
+        table, sink, row_group_size=ROW_GROUP_ROWS, **writer_options(table_name, ndv=table.num_rows)
     )
     return sink.getvalue()
+
+
+def writer_options(table_name: str, *, ndv: int) -> dict[str, Any]:
+    """Keyword arguments of ``pq.write_table``/``pq.ParquetWriter`` for the named table's files (all but
+    ``row_group_size``): ``ndv`` sizes the bloom filters, the distinct ids expected per row group."""
+    bloom = None
+    if table_name in ("records", "records_all"):
+        bloom = {column: {"ndv": max(1, ndv), "fpp": BLOOM_FPP} for column in BLOOM_COLUMNS}
+    return {
+        "compression": "zstd",
+        "compression_level": ZSTD_LEVEL,
+        "write_statistics": True,
+        "write_page_index": True,
+        "bloom_filter_options": bloom,
+        **PARQUET_SCHEMA_OPTIONS,
+    }
