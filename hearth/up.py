@@ -97,7 +97,6 @@ def service_processes(settings: StackSettings, deps: Dependencies, key: str) -> 
         "HEARTH_BACKEND_URL": f"http://{host}:{settings.backend_port}",
         "HEARTH_QUERY_API_URL": f"http://{host}:{settings.query_api_port}",
         "HEARTH_INGEST_URLS": f"http://{host}:{settings.ingest_port}",
-        "HEARTH_CACHE_URLS": f"http://{host}:{settings.cache_port}",
         "HEARTH_WAL_DIR": str(settings.data_dir / "wal"),
         "HEARTH_CACHE_DIR": str(settings.data_dir / "cache"),
         "HEARTH_COMPACTION_WORK_DIR": str(settings.data_dir / "compaction"),
