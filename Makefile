@@ -6,7 +6,7 @@ UV := $(shell uv --version 2>/dev/null | grep -q "uv $(UV_VERSION)" && echo uv |
 export UV_PYTHON_DOWNLOADS := never
 export UV_PYTHON := python3.11
 
-.PHONY: help install up test lint format docs bench clean
+.PHONY: help install ui chromium up test lint format docs bench clean
 
 help:
 	@echo "make up      start the whole stack on embedded defaults (data in HEARTH_DATA_DIR or ./.hearth)"
@@ -24,10 +24,23 @@ $(TOOLS)/bin/uv:
 install: $(if $(filter uv,$(UV)),,$(TOOLS)/bin/uv)
 	$(UV) sync --frozen --all-packages
 
-up: install
+# The web UI's production build (ui/dist, served by the backend), from the locked npm dependencies.
+UI_SOURCES := $(shell find ui/src -type f 2>/dev/null) ui/index.html ui/vite.config.ts ui/tsconfig.json
+ui/node_modules/.package-lock.json: ui/package-lock.json
+	cd ui && npm ci --no-audit --no-fund --loglevel=error
+ui/dist/index.html: ui/node_modules/.package-lock.json $(UI_SOURCES)
+	cd ui && npm run build --silent
+ui: ui/dist/index.html
+
+# The browser of the UI tests: Debian's chromium (Playwright drives it; it never downloads one).
+chromium:
+	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null)
+
+up: install ui
 	$(UV) run --frozen hearth up
 
-test: install
+test: install ui chromium
+	cd ui && npm test --silent
 	$(UV) run --frozen pytest $(PYTEST_ARGS)
 
 lint: install
@@ -47,4 +60,4 @@ bench: install
 	$(UV) run --frozen python -m bench.run_all $(BENCH_ARGS)
 
 clean:
-	rm -rf .venv $(TOOLS) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf .venv $(TOOLS) .pytest_cache .mypy_cache .ruff_cache ui/node_modules ui/dist
