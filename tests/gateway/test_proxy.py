@@ -361,10 +361,19 @@ async def test_ready_when_every_upstream_answers(gateway: GatewayFactory) -> Non
     assert response.json()["checks"] == {
         "backend": "ok",
         "query_api": "ok",
-        "ingest[0]": "ok",
-        "ingest[1]": "ok",
+        "ingest": "ok",
         "dex": "ok",
     }
+
+
+async def test_ready_while_any_ingest_replica_is(gateway: GatewayFactory, upstreams: Upstreams) -> None:
+    """One ingest replica restarting must not take the gateway out: its requests go to the next one."""
+    client = await gateway(ingest_urls=[closed_port_url(), upstreams.ingest_b.url])
+    assert (await client.get("/ready")).status_code == 200
+    client = await gateway(ingest_urls=[closed_port_url(), closed_port_url()])
+    response = await client.get("/ready")
+    assert response.status_code == 503
+    assert response.json()["checks"]["ingest"].startswith("no ingest replica is healthy")
 
 
 async def test_not_ready_when_an_upstream_is_down(gateway: GatewayFactory, upstreams: Upstreams) -> None:

@@ -30,7 +30,7 @@ SERVICES: list[tuple[type[Any], Callable[[Any], FastAPI], set[str]]] = [
     (IngestSettings, ingest_app, {"postgres", "redis", "object_storage", "wal"}),
     (QueryApiSettings, query_api_app, {"postgres", "redis", "object_storage"}),
     (CacheSettings, cache_app, {"object_storage"}),
-    (CompactionSettings, compaction_app, {"postgres", "object_storage"}),
+    (CompactionSettings, compaction_app, {"postgres", "object_storage", "worker"}),
     (MaintenanceSettings, maintenance_app, {"postgres", "redis", "object_storage"}),
 ]
 IDS = [cls.service_name for cls, _, _ in SERVICES]

@@ -325,12 +325,23 @@ class Proxy:
             "backend": partial(self._check, pools.backend, "/health"),
             "query_api": partial(self._check, pools.query_api, "/health"),
         }
-        single = len(pools.ingest) == 1
-        for index, target in enumerate(pools.ingest.values()):
-            checks["ingest" if single else f"ingest[{index}]"] = partial(self._check, target, "/health")
+        # Ready while any ingest replica is: requests for a replica that is down go to the next one on
+        # the ring, so one pod restarting must not take every gateway (and the whole site) out.
+        checks["ingest"] = partial(self._any_healthy, list(pools.ingest.values()))
         if pools.dex is not None:
             checks["dex"] = partial(self._check, pools.dex, "/", any_answer=True)
         return checks
+
+    async def _any_healthy(self, targets: list[Target]) -> None:
+        failures: list[str] = []
+        for target in targets:
+            try:
+                await self._check(target, "/health")
+            except GatewayError as exc:  # unreachable, timed out, busy or not 2xx
+                failures.append(exc.detail)
+            else:
+                return
+        raise UpstreamUnavailable("no ingest replica is healthy: " + "; ".join(failures), upstream="ingest")
 
     async def _check(self, target: Target, path: str, *, any_answer: bool = False) -> None:
         request = httpx.Request(
