@@ -10,6 +10,8 @@ object storage), then several connections send Logfire-shaped, gzipped 1000-span
 - ack → queryable p50/p99: for each request, from its acknowledgement to the first catalog sample whose
   registered row count covers it (WAL order is acknowledgement order; the catalog is sampled every
   50 ms, so figures are rounded up to that);
+- ack → live view p50/p99: the same, against the rows a live view subscriber (``GET /v2/live`` of the
+  query API, no filter) has received; the live tail is published before the Parquet is written;
 - bytes per span on storage, and the peak RSS of the stack's processes (sum and per service);
 - the baseline side by side: protobuf decode alone of the same bodies on one core, in this process
   before the load (the cheapest possible ingest work), and the ratio of durable spans/s to it.
@@ -23,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import gzip
 import random
 import statistics
@@ -34,6 +37,7 @@ from pathlib import Path
 
 import asyncpg
 import httpx
+import orjson
 import psutil
 
 from bench.workload import SPANS_PER_REQUEST, build_request
@@ -119,6 +123,29 @@ async def send_load(
 
     await asyncio.gather(*(connection(n) for n in range(connections)))
     return load
+
+
+async def sample_live(stack: Stack, samples: CatalogSamples, stop: asyncio.Event) -> None:
+    """Rows a live view receives over time, as (time, cumulative rows, 0) samples."""
+    headers = {"authorization": stack.credentials["read_token"], "accept": "text/event-stream"}
+
+    async def read() -> None:
+        received = 0
+        async with (
+            httpx.AsyncClient(base_url=stack.url_of("query_api"), timeout=60) as client,
+            client.stream("GET", "/v2/live", headers=headers) as response,
+        ):
+            async for line in response.aiter_lines():
+                if line.startswith('data: {"rows"'):
+                    event = orjson.loads(line[6:])
+                    received += len(event["rows"]) + event["skipped"]
+                    samples.samples.append((time.monotonic(), received, 0))
+
+    reader = asyncio.create_task(read())
+    await stop.wait()
+    reader.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await reader
 
 
 async def sample_catalog(database_url: str, samples: CatalogSamples, stop: asyncio.Event) -> None:
@@ -207,6 +234,17 @@ def database_url_of(stack: Stack) -> str:
     raise RuntimeError("no service of the stack has HEARTH_DATABASE_URL")
 
 
+def ack_latencies(load: Load, samples: CatalogSamples) -> list[float]:
+    """Per acknowledged request: seconds until the samples first cover its cumulative span count."""
+    latencies: list[float] = []
+    cursor = 0
+    for acked_at, spans in load.acks:
+        cursor, covered_at = samples.first_covering(spans, cursor)
+        if covered_at is not None:
+            latencies.append(max(0.0, covered_at - acked_at))
+    return latencies
+
+
 def percentile(values: list[float], fraction: float) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[round(fraction * 100) - 1]
 
@@ -215,6 +253,9 @@ async def run(args: argparse.Namespace, stack: Stack, bodies: list[bytes]) -> No
     samples = CatalogSamples()
     stop = asyncio.Event()
     sampler = asyncio.create_task(sample_catalog(database_url_of(stack), samples, stop))
+    live = CatalogSamples()
+    live_sampler = asyncio.create_task(sample_live(stack, live, stop))
+    await asyncio.sleep(0.5)  # the live view is subscribed before the first span
     rss = ProcessSampler(stack)
     rss.start()
     started = time.monotonic()
@@ -227,9 +268,10 @@ async def run(args: argparse.Namespace, stack: Stack, bodies: list[bytes]) -> No
         await asyncio.sleep(CATALOG_SAMPLE_SECONDS)
     stop.set()
     await sampler
+    await live_sampler
     rss.stopped.set()
     rss.join()
-    report(args, load, samples, rss, started, load_seconds, at_load_end)
+    report(args, load, samples, rss, started, load_seconds, at_load_end, live)
 
 
 def report(  # noqa: PLR0917 - one call site, every figure needs these
@@ -240,14 +282,11 @@ def report(  # noqa: PLR0917 - one call site, every figure needs these
     started: float,
     load_seconds: float,
     at_load_end: int,
+    live: CatalogSamples,
 ) -> None:
     final_time, final_rows, final_bytes = samples.samples[-1]
-    latencies: list[float] = []
-    cursor = 0
-    for acked_at, spans in load.acks:
-        cursor, covered_at = samples.first_covering(spans, cursor)
-        if covered_at is not None:
-            latencies.append(max(0.0, covered_at - acked_at))
+    latencies = ack_latencies(load, samples)
+    live_latencies = ack_latencies(load, live) if live.samples else []
     durable = final_rows / (final_time - started)
     drain = final_time - started - load_seconds
     pace = f"offered {args.rate:,.0f} spans/s" if args.rate else "as fast as acknowledged"
@@ -273,6 +312,10 @@ def report(  # noqa: PLR0917 - one call site, every figure needs these
     if latencies:
         p50, p99 = percentile(latencies, 0.5), percentile(latencies, 0.99)
         lines.insert(5, ("ack -> queryable", f"p50 {p50:.2f} s, p99 {p99:.2f} s"))
+    if live_latencies:
+        p50, p99 = percentile(live_latencies, 0.5), percentile(live_latencies, 0.99)
+        seen = f"{len(live_latencies)} of {len(load.acks)} requests seen live"
+        lines.insert(6, ("ack -> live view", f"p50 {p50:.2f} s, p99 {p99:.2f} s ({seen})"))
     if final_rows < load.acked_spans:
         lines.append(
             ("NOT DRAINED", f"{final_rows:,} of {load.acked_spans:,} acknowledged spans in the catalog")
