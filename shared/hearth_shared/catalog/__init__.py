@@ -20,6 +20,15 @@ Invalid :class:`CatalogFile` values raise ``ValueError`` at construction (a prog
 
 from hearth_shared.catalog.errors import CatalogConflict, CatalogError
 from hearth_shared.catalog.files import CatalogFile, FileCatalog, TableName
+from hearth_shared.catalog.retention import CatalogRetention
 from hearth_shared.catalog.traces import TraceIndex
 
-__all__ = ["CatalogConflict", "CatalogError", "CatalogFile", "FileCatalog", "TableName", "TraceIndex"]
+__all__ = [
+    "CatalogConflict",
+    "CatalogError",
+    "CatalogFile",
+    "CatalogRetention",
+    "FileCatalog",
+    "TableName",
+    "TraceIndex",
+]

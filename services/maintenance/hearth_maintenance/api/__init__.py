@@ -4,4 +4,6 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-routers: list[APIRouter] = []
+from hearth_maintenance.api.jobs import router as jobs_router
+
+routers: list[APIRouter] = [jobs_router]
