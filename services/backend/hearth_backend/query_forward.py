@@ -115,25 +115,41 @@ class QueryForwarder:
             finally:
                 self._transport = None
 
-    async def forward(self, request: Request, path: str) -> Response:
-        """``request`` sent to ``path`` of the query API, its answer relayed."""
-        transport = self._transport
-        if transport is None:
-            raise QueryApiBusy("the backend is starting or stopping; try again", retry_after=1)
+    async def forward(self, request: Request, path: str, *, authorization: str | None = None) -> Response:
+        """``request`` sent to ``path`` of the query API, its answer relayed; ``authorization`` replaces
+        the client's ``Authorization`` (the backend's internal grant for a signed-in user's query)."""
         has_body = request.method not in {"GET", "HEAD"}
         outgoing = httpx.Request(
             request.method,
             httpx.URL(self.base_url + path, query=request.scope.get("query_string", b"")),
-            headers=_request_headers(request.headers.raw, has_body=has_body),
+            headers=_request_headers(request.headers.raw, has_body=has_body, authorization=authorization),
             content=request.stream() if has_body else None,
             extensions={"timeout": self._timeouts},
         )
+        return await self._send(outgoing, whole=False)
+
+    async def post(self, path: str, body: bytes, headers: list[tuple[bytes, bytes]]) -> Response:
+        """``body`` POSTed to ``path`` with exactly ``headers``; the answer read whole (the caller
+        reshapes it). For bounded answers only: a query's JSON rows, at most ``limit`` of them."""
+        outgoing = httpx.Request(
+            "POST",
+            httpx.URL(self.base_url + path),
+            headers=[*headers, (b"content-length", str(len(body)).encode())],
+            content=body,
+            extensions={"timeout": self._timeouts},
+        )
+        return await self._send(outgoing, whole=True)
+
+    async def _send(self, outgoing: httpx.Request, *, whole: bool) -> Response:
+        transport = self._transport
+        if transport is None:
+            raise QueryApiBusy("the backend is starting or stopping; try again", retry_after=1)
         try:
             upstream = await transport.handle_async_request(outgoing)
         except httpx.TransportError as exc:
             raise self._error(exc) from exc
         headers, length = _response_headers(upstream.headers.raw)
-        if length is None or length > SMALL_RESPONSE_BYTES:
+        if not whole and (length is None or length > SMALL_RESPONSE_BYTES):
             return _Relay(upstream, headers, self.base_url)
         try:
             body = b"".join([chunk async for chunk in upstream.aiter_raw()])
@@ -164,10 +180,15 @@ class QueryForwarder:
         return QueryApiUnavailable(f"{where} closed the connection without a valid answer ({reason})")
 
 
-def _request_headers(raw: list[tuple[bytes, bytes]], *, has_body: bool) -> list[tuple[bytes, bytes]]:
+def _request_headers(
+    raw: list[tuple[bytes, bytes]], *, has_body: bool, authorization: str | None = None
+) -> list[tuple[bytes, bytes]]:
     headers = [(name, value) for name, value in raw if name in FORWARDED_REQUEST_HEADERS]
     if not has_body:
         headers = [(n, v) for n, v in headers if n not in {b"content-length", b"content-encoding"}]
+    if authorization is not None:
+        headers = [(n, v) for n, v in headers if n != b"authorization"]
+        headers.append((b"authorization", authorization.encode()))
     return headers
 
 

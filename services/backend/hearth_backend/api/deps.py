@@ -1,32 +1,18 @@
-"""What the routes use, made by the app's lifespan (``app.state.backend``), and the token dependencies."""
+"""The token dependencies of the SDK routes (``WriteGrant`` / ``ReadGrant``); ``BackendDep`` is
+re-exported from :mod:`hearth_backend.state`. People's dependencies (sessions, roles, user tokens)
+are in :mod:`hearth_backend.auth.deps`."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
 
-from hearth_backend.query_forward import QueryForwarder
+from hearth_backend.state import Backend, BackendDep
 from hearth_shared.auth import require_token
-from hearth_shared.token_cache import TokenCache
 from hearth_shared.tokens import ResolvedToken
 
-
-@dataclass(frozen=True, slots=True)
-class Backend:
-    tokens: TokenCache
-    query: QueryForwarder
-    #: Configured public URL of Hearth; None: derived from each request (see ``urls.public_base``).
-    public_base_url: str | None
-
-
-def _backend(request: Request) -> Backend:
-    state: Backend = request.app.state.backend
-    return state
-
-
-BackendDep = Annotated[Backend, Depends(_backend)]
+__all__ = ["Backend", "BackendDep", "ReadGrant", "WriteGrant"]
 
 
 def _purpose(request: Request) -> str:
