@@ -257,6 +257,7 @@ MATRIX: list[Entry] = [
         ok=(502,),
     ),
     Entry("GET", f"{P}/schema", ("project", "read"), in_project("/schema")),
+    Entry("GET", f"{P}/live", ("project", "read"), in_project("/live"), ok=(502,)),  # as /query
 ]
 
 

@@ -13,6 +13,7 @@ from hearth_backend.api import (
     cli,
     device,
     invitations,
+    live,
     me,
     members,
     orgs,
@@ -35,6 +36,7 @@ routers: list[APIRouter] = [
     invitations.router,
     tokens.router,
     ui_query.router,
+    live.router,
     device.ui_router,
     device.router,
 ]
