@@ -84,24 +84,51 @@ def decode_baseline(bodies: list[bytes], loops: int = 5) -> float:
     return len(raw) * SPANS_PER_REQUEST / best
 
 
+def write_tokens(stack: Stack, count: int) -> list[str]:
+    """The stack's write token and ``count - 1`` more of the same project (made as its admin would), so
+    connections spread over the ingest replicas the gateway hashes tokens to."""
+    credentials = stack.credentials
+    tokens = [credentials["write_token"]]
+    with httpx.Client(base_url=stack.base_url, timeout=30) as client:
+        login = client.post(
+            "/ui-api/auth/login",
+            json={"email": credentials["admin_email"], "password": credentials["admin_password"]},
+        )
+        login.raise_for_status()
+        path = f"/ui-api/orgs/{credentials['organization']}/projects/{credentials['project']}/tokens"
+        for n in range(count - 1):
+            made = client.post(
+                path,
+                json={"kind": "write", "description": f"bench {n}"},
+                headers={"x-csrf-token": login.json()["csrf_token"]},
+            )
+            made.raise_for_status()
+            tokens.append(made.json()["token"])
+    return tokens
+
+
 async def send_load(
-    stack: Stack, bodies: list[bytes], connections: int, duration: float, rate: float = 0.0
+    stack: Stack,
+    bodies: list[bytes],
+    connections: int,
+    duration: float,
+    *,
+    rate: float = 0.0,
+    tokens: list[str] | None = None,
 ) -> Load:
     """Send for ``duration`` seconds, as fast as acknowledged or, with ``rate``, at that many spans/s."""
     load = Load()
     started = time.monotonic()
     interval = connections * SPANS_PER_REQUEST / rate if rate > 0 else 0.0  # per connection
-    headers = {
-        "Authorization": stack.credentials["write_token"],
-        "Content-Type": "application/x-protobuf",
-        "Content-Encoding": "gzip",
-    }
+    tokens = tokens or [stack.credentials["write_token"]]
+    headers = {"Content-Type": "application/x-protobuf", "Content-Encoding": "gzip"}
     deadline = time.monotonic() + duration
 
     async def connection(number: int) -> None:
         limits = httpx.Limits(max_connections=1)
+        token = {"Authorization": tokens[number % len(tokens)]}
         async with httpx.AsyncClient(
-            base_url=stack.base_url, headers=headers, timeout=60, limits=limits
+            base_url=stack.base_url, headers=headers | token, timeout=60, limits=limits
         ) as client:
             turn = number
             sent = 0
@@ -250,6 +277,7 @@ def percentile(values: list[float], fraction: float) -> float:
 
 
 async def run(args: argparse.Namespace, stack: Stack, bodies: list[bytes]) -> None:
+    tokens = await asyncio.to_thread(write_tokens, stack, args.tokens)
     samples = CatalogSamples()
     stop = asyncio.Event()
     sampler = asyncio.create_task(sample_catalog(database_url_of(stack), samples, stop))
@@ -259,7 +287,7 @@ async def run(args: argparse.Namespace, stack: Stack, bodies: list[bytes]) -> No
     rss = ProcessSampler(stack)
     rss.start()
     started = time.monotonic()
-    load = await send_load(stack, bodies, args.connections, args.duration, args.rate)
+    load = await send_load(stack, bodies, args.connections, args.duration, rate=args.rate, tokens=tokens)
     load_seconds = time.monotonic() - started
     at_load_end = samples.samples[-1][1] if samples.samples else 0
     drain_deadline = time.monotonic() + DRAIN_LIMIT_SECONDS
@@ -299,6 +327,7 @@ def report(  # noqa: PLR0917 - one call site, every figure needs these
     per_service = ", ".join(f"{name} {size / MIB:.0f}" for name, size in sorted(rss.peak_by_name.items()))
     lines = [
         ("load", f"{args.duration:.0f} s, {args.connections} conns, {SPANS_PER_REQUEST}-span gzip, {pace}"),
+        ("ingest replicas", str(args.ingest_replicas)),
         ("accepted", f"{load.acked_spans / load_seconds:,.0f} spans/s ({load.acked_spans:,} spans)"),
         ("refused", str(load.refused or "none")),
         ("durable during load", f"{at_load_end / load_seconds:,.0f} spans/s"),
@@ -332,6 +361,12 @@ def main() -> None:
         "--rate", type=float, default=0.0, help="spans/s to offer (default: as fast as acked)"
     )
     parser.add_argument("--bodies", type=int, default=16, help="distinct request bodies to cycle through")
+    parser.add_argument(
+        "--ingest-replicas", type=int, default=1, help="ingest processes behind the gateway (scaling)"
+    )
+    parser.add_argument(
+        "--tokens", type=int, default=4, help="write tokens the connections use (spread over replicas)"
+    )
     args = parser.parse_args()
 
     rng = random.Random(20261123)
@@ -339,7 +374,8 @@ def main() -> None:
     bodies = [gzip.compress(build_request(rng, now_ns), 6) for _ in range(args.bodies)]
     args.baseline = decode_baseline(bodies)
     with tempfile.TemporaryDirectory(prefix="hearth-bench-") as temp:
-        stack = start_stack(Path(temp) / "data")
+        replicas = {"HEARTH_INGEST_REPLICAS": str(args.ingest_replicas)}
+        stack = start_stack(Path(temp) / "data", extra_env=replicas)
         try:
             asyncio.run(run(args, stack, bodies))
         finally:

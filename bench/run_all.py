@@ -23,14 +23,27 @@ RESULTS = Path(__file__).parent / "results"
 BENCHMARKS: dict[str, list[str]] = {
     "otlp_convert": ["bench.otlp_convert"],
     "ingest": ["bench.ingest", "--duration", "30"],
-    "query": ["bench.query"],
+    # scaling: the same load over two ingest processes
+    "ingest-2-replicas": ["bench.ingest", "--duration", "30", "--ingest-replicas", "2"],
+    # cost growth: the same queries at 1M and at 10M spans
+    "query-1m": ["bench.query", "--spans", "1000000", "--data-dir", ".bench-data/query-1m"],
+    "query-10m": ["bench.query"],
     "compaction": ["bench.compaction"],
 }
 QUICK: dict[str, list[str]] = {
     "otlp_convert": ["bench.otlp_convert"],
     "ingest": ["bench.ingest", "--duration", "10"],
-    "query": ["bench.query", "--spans", "1000000", "--runs", "3"],
-    "compaction": ["bench.compaction"],
+    "ingest-2-replicas": ["bench.ingest", "--duration", "10", "--ingest-replicas", "2"],
+    "query-1m": [
+        "bench.query",
+        "--spans",
+        "1000000",
+        "--runs",
+        "3",
+        "--data-dir",
+        ".bench-data/query-1m",
+    ],
+    "compaction": ["bench.compaction", "--spans", "300000", "--files", "60"],
 }
 
 

@@ -28,7 +28,17 @@ class StackSettings(HearthSettings):
     bind_host: str = Field(default="127.0.0.1", description="Address every service of the stack binds to.")
     gateway_port: int = Field(default=8080, description="Port of the gateway, the one public entry point.")
     backend_port: int = Field(default=8000, description="Port of the backend.")
-    ingest_port: int = Field(default=8012, description="Port of ingest.")
+    ingest_port: int = Field(default=8012, description="Port of ingest (of its first replica).")
+    ingest_replicas: int = Field(
+        default=1,
+        ge=1,
+        le=8,
+        description=(
+            "Ingest processes to run; the gateway spreads projects over them by token. Replica `n` (from "
+            "0) listens on `ingest_port + 100 * n` and keeps its WAL in `data_dir/wal` (`wal-<n>` after "
+            "the first). One is right on small machines: each already converts on every core."
+        ),
+    )
     query_api_port: int = Field(default=8011, description="Port of the query API.")
     cache_port: int = Field(default=9001, description="Port of the cache.")
     compaction_port: int = Field(default=8013, description="Health port of the compaction worker.")
@@ -70,3 +80,6 @@ class StackSettings(HearthSettings):
     def port_of(self, service: str) -> int:
         port: int = getattr(self, f"{service}_port")
         return port
+
+    def ingest_replica_ports(self) -> list[int]:
+        return [self.ingest_port + 100 * n for n in range(self.ingest_replicas)]

@@ -33,10 +33,12 @@ class ServiceProcess:
     restarts: int = 0
     next_restart_at: float = 0.0
     _log_file: object = field(default=None, repr=False)
+    #: the service package run (``name`` differs for extra replicas: "ingest-1" runs ingest)
+    service: str = ""
 
     @property
     def module(self) -> str:
-        return f"hearth_{self.name}"
+        return f"hearth_{self.service or self.name}"
 
     def start(self) -> None:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)

@@ -96,7 +96,7 @@ def service_processes(settings: StackSettings, deps: Dependencies, key: str) -> 
         "HEARTH_PUBLIC_BASE_URL": settings.base_url,
         "HEARTH_BACKEND_URL": f"http://{host}:{settings.backend_port}",
         "HEARTH_QUERY_API_URL": f"http://{host}:{settings.query_api_port}",
-        "HEARTH_INGEST_URLS": f"http://{host}:{settings.ingest_port}",
+        "HEARTH_INGEST_URLS": ",".join(f"http://{host}:{port}" for port in settings.ingest_replica_ports()),
         "HEARTH_WAL_DIR": str(settings.data_dir / "wal"),
         "HEARTH_CACHE_DIR": str(settings.data_dir / "cache"),
         "HEARTH_COMPACTION_WORK_DIR": str(settings.data_dir / "compaction"),
@@ -108,6 +108,16 @@ def service_processes(settings: StackSettings, deps: Dependencies, key: str) -> 
         port = settings.port_of(name)
         env = service_env(base, {**shared, "HEARTH_PORT": str(port)})
         processes.append(ServiceProcess(name, port, env, settings.data_dir / "logs" / f"{name}.log"))
+    for n, port in enumerate(settings.ingest_replica_ports()[1:], start=1):
+        replica = f"ingest-{n}"
+        own = {
+            "HEARTH_PORT": str(port),
+            "HEARTH_WAL_DIR": str(settings.data_dir / f"wal-{n}"),
+            "HEARTH_NODE_ID": replica,
+        }
+        env = service_env(base, {**shared, **own})
+        log = settings.data_dir / "logs" / f"{replica}.log"
+        processes.append(ServiceProcess(replica, port, env, log, service="ingest"))
     return processes
 
 
