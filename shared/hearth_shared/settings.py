@@ -14,6 +14,7 @@ Values are validated at start so a bad setting fails with one clear sentence, be
 from __future__ import annotations
 
 from typing import Annotated, Any, ClassVar, Literal
+from urllib.parse import urlsplit
 
 import orjson
 from pydantic import Field, SecretStr, field_validator, model_validator
@@ -188,6 +189,45 @@ class SecretSettings(HearthSettings):
                     "HEARTH_SECRET_KEY must be set to a random value of 32+ characters in production"
                 )
         return self
+
+
+def http_base_url(value: str, *, what: str) -> str:
+    """``scheme://host[:port][/prefix]`` over http(s), without a trailing slash (validator body for the
+    URL settings of every service; ``what`` names the setting in the error)."""
+    text = value.strip().rstrip("/")
+    parts = urlsplit(text)
+    if parts.scheme not in {"http", "https"} or not parts.hostname:
+        raise ValueError(f"{text!r} is not an http(s) URL: use http(s)://host[:port] for {what}")
+    if parts.query or parts.fragment:
+        raise ValueError(f"{text!r}: {what} takes no query string or fragment")
+    return text
+
+
+class PublicUrlSettings(HearthSettings):
+    """Where users and SDKs reach Hearth, for the links services build."""
+
+    public_base_url: str | None = Field(
+        default=None,
+        description=(
+            "URL users and SDKs reach Hearth at (the gateway), e.g. `https://hearth.example.com`; links are "
+            "built from it (the project URL the `logfire` SDK prints, alert links in notifications). "
+            "Unset: the backend takes it from each request (`X-Forwarded-Proto`/`X-Forwarded-Host` set by "
+            "the gateway, else `Host`); notifications carry no link."
+        ),
+    )
+
+    @field_validator("public_base_url", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: Any) -> Any:
+        # Helm/compose templates often render an unset variable as the empty string.
+        if isinstance(value, str) and not value.strip():
+            return None
+        return value
+
+    @field_validator("public_base_url")
+    @classmethod
+    def _public_base_url(cls, value: str | None) -> str | None:
+        return None if value is None else http_base_url(value, what="public_base_url")
 
 
 def split_csv(value: Any) -> Any:

@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 from typing import Any, ClassVar, Literal
-from urllib.parse import urlsplit
 
 from pydantic import Field, field_validator
 
 from hearth_shared.settings import (
     CsvList,
     DatabaseSettings,
+    PublicUrlSettings,
     RedisSettings,
     SecretSettings,
     ServiceSettings,
     StorageSettings,
+    http_base_url,
     split_csv,
 )
 
@@ -31,16 +32,9 @@ HOUR = 3600.0
 DAY = 24 * HOUR
 
 
-def _http_url(value: str, *, what: str) -> str:
-    """``scheme://host[:port][/prefix]`` over http(s), without a trailing slash."""
-    text = value.strip().rstrip("/")
-    parts = urlsplit(text)
-    if parts.scheme not in {"http", "https"} or not parts.hostname:
-        raise ValueError(f"{text!r} is not an http(s) URL: use http(s)://host[:port] for {what}")
-    return text
-
-
-class MaintenanceSettings(ServiceSettings, DatabaseSettings, RedisSettings, StorageSettings, SecretSettings):
+class MaintenanceSettings(
+    ServiceSettings, DatabaseSettings, RedisSettings, StorageSettings, SecretSettings, PublicUrlSettings
+):
     """Everything the maintenance process reads from its environment."""
 
     service_name: ClassVar[str] = "maintenance"
@@ -126,13 +120,6 @@ class MaintenanceSettings(ServiceSettings, DatabaseSettings, RedisSettings, Stor
         default="http://127.0.0.1:8011",
         description="Base URL of the query API, which runs every alert's SQL (`POST /v2/query`).",
     )
-    public_base_url: str | None = Field(
-        default=None,
-        description=(
-            "URL users reach Hearth at (the gateway), used for the alert link in notifications. Unset: "
-            "notifications carry no link."
-        ),
-    )
     alerts_interval: float = Field(
         default=5.0,
         gt=0,
@@ -206,17 +193,4 @@ class MaintenanceSettings(ServiceSettings, DatabaseSettings, RedisSettings, Stor
     @field_validator("query_api_url")
     @classmethod
     def _query_api_url(cls, value: str) -> str:
-        return _http_url(value, what="query_api_url")
-
-    @field_validator("public_base_url", mode="before")
-    @classmethod
-    def _empty_is_unset(cls, value: Any) -> Any:
-        # Helm/compose templates often render an unset variable as the empty string.
-        if isinstance(value, str) and not value.strip():
-            return None
-        return value
-
-    @field_validator("public_base_url")
-    @classmethod
-    def _public_base_url(cls, value: str | None) -> str | None:
-        return None if value is None else _http_url(value, what="public_base_url")
+        return http_base_url(value, what="query_api_url")
