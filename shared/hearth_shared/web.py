@@ -12,7 +12,9 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
 from typing import Any
 
+import asyncpg
 import orjson
+import redis.exceptions as redis_errors
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
@@ -105,16 +107,6 @@ def install_problem_handlers(app: FastAPI) -> None:
             headers=dict(exc.headers) if exc.headers else None,
         )
 
-    async def on_unexpected(request: Request, exc: Exception) -> Response:
-        logger.exception("unhandled error", extra={"path": request.url.path})
-        return problem_response(
-            500,
-            "Internal server error",
-            "an unexpected error occurred; see the service logs",
-            code="internal-error",
-            instance=request.url.path,
-        )
-
     app.add_exception_handler(HearthError, on_hearth_error)
     app.add_exception_handler(RequestValidationError, on_validation_error)
     app.add_exception_handler(StarletteHTTPException, on_http_exception)
@@ -145,19 +137,45 @@ class UnexpectedErrorMiddleware:
 
         try:
             await self.app(scope, receive, tracking_send)
-        except Exception:
+        except Exception as exc:
             path = scope.get("path", "")
-            logger.exception("unhandled error", extra={"path": path})
+            response = unexpected_error_response(exc, path)
             if started:
                 raise
-            response = problem_response(
-                500,
-                "Internal server error",
-                "an unexpected error occurred; see the service logs",
-                code="internal-error",
-                instance=path,
-            )
             await response(scope, receive, send)
+
+
+#: A dependency dropped or refused a connection mid-request (PostgreSQL or Redis restarting, a network
+#: cut): the client should retry, so 503 with Retry-After rather than a 500 that says "our bug".
+DEPENDENCY_OUTAGES: tuple[type[BaseException], ...] = (
+    asyncpg.PostgresConnectionError,
+    asyncpg.InterfaceError,
+    redis_errors.ConnectionError,
+    redis_errors.TimeoutError,
+    ConnectionError,
+)
+
+
+def unexpected_error_response(exc: Exception, path: str) -> Response:
+    """The problem for an exception no handler took, logged once: 503 for a dependency outage, else 500."""
+    if isinstance(exc, DEPENDENCY_OUTAGES):
+        logger.warning("a dependency is unavailable: %s: %s", type(exc).__name__, exc, extra={"path": path})
+        return problem_response(
+            503,
+            "Service unavailable",
+            "a dependency (database or cache) is unavailable right now; retry shortly",
+            code="dependency-unavailable",
+            instance=path,
+            headers={"Retry-After": "1"},
+        )
+    logger.exception("unhandled error", extra={"path": path})
+    return problem_response(
+        500,
+        "Internal server error",
+        "an unexpected error occurred; see the service logs",
+        code="internal-error",
+        instance=path,
+    )
 
 
 def readiness_checks(app: FastAPI) -> dict[str, ReadinessCheck]:

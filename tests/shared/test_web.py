@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+import asyncpg
+import redis.exceptions as redis_errors
 from fastapi import APIRouter
 from pydantic import BaseModel
 
@@ -38,6 +40,16 @@ def probe_router() -> APIRouter:
     @router.get("/crash")
     async def crash() -> None:
         raise RuntimeError("secret internal detail")
+
+    @router.get("/database-gone")
+    async def database_gone() -> None:
+        raise asyncpg.exceptions.ConnectionDoesNotExistError(
+            "connection was closed in the middle of operation"
+        )
+
+    @router.get("/redis-gone")
+    async def redis_gone() -> None:
+        raise redis_errors.ConnectionError("Connection reset by peer")
 
     @router.post("/query")
     async def query(body: Body) -> dict[str, int]:
@@ -82,6 +94,18 @@ async def test_unexpected_errors_are_500_without_internals(app_client: AppClient
         assert "secret internal detail" not in response.text
         # the process is still serving
         assert (await client.get("/health")).status_code == 200
+
+
+async def test_a_dependency_dropping_the_connection_is_503_to_retry(app_client: AppClient) -> None:
+    """PostgreSQL or Redis restarting mid-request is not our bug: 503 + Retry-After, nothing internal."""
+    app = service_app(ProbeSettings(), title="probe", routers=[probe_router()])
+    async with app_client(app) as client:
+        for path in ("/database-gone", "/redis-gone"):
+            response = await client.get(path)
+            assert response.status_code == 503, path
+            assert response.headers["retry-after"] == "1"
+            assert response.json()["type"] == "urn:hearth:problem:dependency-unavailable"
+            assert "reset by peer" not in response.text
 
 
 async def test_ready_reports_failing_checks(app_client: AppClient) -> None:
