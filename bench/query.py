@@ -40,7 +40,7 @@ from typing import Any, cast
 import duckdb
 import pyarrow as pa  # type: ignore[import-untyped, unused-ignore]
 
-from bench.query_data import DataSet, as_datetime, ensure_data, sample_trace_id
+from bench.query_data import DataSet, as_datetime, compacted, ensure_data, sample_trace_id
 from hearth_query_api.api.params import query_request
 from hearth_query_api.dialect import translate
 from hearth_query_api.dialect.levels import LEVEL_NAMES
@@ -406,6 +406,9 @@ def _load() -> str:
 async def main(args: argparse.Namespace) -> int:
     print(f"data set: {args.spans:,} spans in {args.data_dir} ({_load()})")
     data = ensure_data(Path(args.data_dir), args.spans)
+    if args.compacted:
+        data = compacted(data, Path(f"{args.data_dir}-compacted"), rows_per_file=1_000_000)
+        print(f"  compacted layout: {len(data.files)} files of up to 1M rows (the compaction worker's merge)")
     if data.generated_in is not None:
         print(f"  generated in {data.generated_in:.1f} s ({data.rows / data.generated_in:,.0f} rows/s)")
     else:
@@ -466,6 +469,9 @@ def _arguments(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--runs", type=int, default=5, help="timed runs per query and engine (median)")
     parser.add_argument("--data-dir", default=".bench-data/query", help="where the Parquet files are cached")
     parser.add_argument("--only", default="", help="run only the queries whose name contains this")
+    parser.add_argument(
+        "--compacted", action="store_true", help="run on the data merged by compaction into ~1M-row files"
+    )
     parser.add_argument("--explain", action="store_true", help="print Hearth's EXPLAIN ANALYZE per query")
     return parser.parse_args(argv)
 

@@ -372,3 +372,64 @@ def ensure_data(root: Path, spans: int) -> DataSet:
 
 def as_datetime(us: int) -> datetime:
     return datetime(1970, 1, 1, tzinfo=UTC) + timedelta(microseconds=us)
+
+
+def compacted(data: DataSet, root: Path, rows_per_file: int) -> DataSet:
+    """``data`` as the compaction worker leaves it: consecutive files of each day merged by the worker's
+    own merge (:func:`hearth_compaction.merge.merge_parquet`) into files of about ``rows_per_file`` rows
+    (100k-row row groups, sorted, bloom filters). Cached in ``root`` like the data set itself."""
+    from hearth_compaction.merge import merge_parquet  # noqa: PLC0415 - only this layout needs it
+
+    root = root.resolve()
+    source = json.loads((data.root / "manifest.json").read_text())
+    spec = {"source": source["spec"], "anchor_us": data.anchor_us, "rows_per_file": rows_per_file}
+    manifest = root / "manifest.json"
+    if manifest.exists():
+        doc = json.loads(manifest.read_text())
+        files = tuple(DataFile(**f) for f in doc["files"])
+        if doc.get("compacted") == spec and all((root / f.key).is_file() for f in files):
+            return DataSet(root, data.project_id, data.anchor_us, files, None)
+    started = time.perf_counter()
+    for stale in root.glob("records/**/*.parquet"):
+        stale.unlink()
+    by_day: dict[str, list[DataFile]] = {}
+    for f in sorted(data.files, key=lambda f: f.min_us):
+        by_day.setdefault(f.key.rsplit("/", 1)[0], []).append(f)
+    written: list[DataFile] = []
+    for folder, day_files in by_day.items():
+        group: list[DataFile] = []
+        groups: list[list[DataFile]] = []
+        for f in day_files:
+            group.append(f)
+            if sum(g.rows for g in group) >= rows_per_file:
+                groups.append(group)
+                group = []
+        if group:
+            groups.append(group)
+        for number, members in enumerate(groups):
+            out_dir = root / folder / f"merge-{number:04d}"
+            out_dir.mkdir(parents=True, exist_ok=True)
+            result = merge_parquet(
+                "records",
+                [data.root / f.key for f in members],
+                out_dir,
+                expected_rows=[f.rows for f in members],
+                output_files=1,
+                buffer_rows=400_000,
+            )
+            for merged in result.files:
+                key = f"{folder}/compacted-{number:04d}.parquet"
+                merged.path.rename(root / key)
+                written.append(
+                    DataFile(
+                        key,
+                        min(f.min_us for f in members),
+                        max(f.max_us for f in members),
+                        merged.rows,
+                        merged.bytes,
+                    )
+                )
+            out_dir.rmdir()
+    doc = {**source, "compacted": spec, "files": [asdict(f) for f in written]}
+    manifest.write_text(json.dumps(doc, indent=1))
+    return DataSet(root, data.project_id, data.anchor_us, tuple(written), time.perf_counter() - started)
