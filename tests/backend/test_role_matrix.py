@@ -197,6 +197,98 @@ def device(suffix: str) -> Prepare:
     return prepare
 
 
+def workspace_ids() -> dict[str, Any]:
+    """Values for the workspace routes' path parameters (CSRF and session checks)."""
+    return {
+        "slug": "overview",
+        "alert_id": uuid.uuid4(),
+        "channel_id": uuid.uuid4(),
+        "search_id": uuid.uuid4(),
+        "key_id": uuid.uuid4(),
+    }
+
+
+DASHBOARD = {"title": "Matrix", "definition": {"panels": [], "variables": []}}
+ALERT = {"name": "matrix", "sql": "SELECT 1", "lookback_seconds": 60, "interval_seconds": 60}
+SEARCH = {"name": "matrix", "query": {"where": "level > 'info'"}}
+
+
+def with_dashboard(suffix: str, body: Any = None) -> Prepare:
+    async def prepare(world: World, actor: str) -> Request:
+        slug, project_id = await world.project()
+        await world.pool.execute(
+            "INSERT INTO dashboards (project_id, slug, title) VALUES ($1, 'matrix', 'Matrix')", project_id
+        )
+        return f"/ui-api/orgs/acme/projects/{slug}/dashboards/matrix{suffix}", body
+
+    return prepare
+
+
+def with_alert(suffix: str, body: Any = None) -> Prepare:
+    async def prepare(world: World, actor: str) -> Request:
+        slug, project_id = await world.project()
+        alert_id = await world.pool.fetchval(
+            """
+            INSERT INTO alerts (project_id, name, sql, lookback_seconds, interval_seconds, firing_mode)
+            VALUES ($1, 'matrix', 'SELECT 1', 60, 60, 'any_rows') RETURNING id
+            """,
+            project_id,
+        )
+        return f"/ui-api/orgs/acme/projects/{slug}/alerts/{alert_id}{suffix}", body
+
+    return prepare
+
+
+def with_search(body: Any) -> Prepare:
+    async def prepare(world: World, actor: str) -> Request:
+        slug, project_id = await world.project()
+        search_id = await world.pool.fetchval(
+            "INSERT INTO saved_searches (project_id, name) VALUES ($1, 'matrix') RETURNING id", project_id
+        )
+        return f"/ui-api/orgs/acme/projects/{slug}/saved-searches/{search_id}", body
+
+    return prepare
+
+
+async def api_key_removal(world: World, actor: str) -> Request:
+    key_id = await world.pool.fetchval(
+        """
+        INSERT INTO org_api_keys (organization_id, name, role, key_hash, hint)
+        VALUES ($1, 'k', 'guest', $2, 'hearth_oak_x…') RETURNING id
+        """,
+        world.org_id,
+        secrets.token_bytes(32),
+    )
+    return f"/ui-api/orgs/acme/api-keys/{key_id}", None
+
+
+def channel_body() -> dict[str, Any]:
+    return {
+        "name": f"c-{secrets.token_hex(4)}",
+        "kind": "webhook",
+        "config": {"url": "http://127.0.0.1:9/hook"},
+    }
+
+
+async def new_channel(world: World, actor: str) -> Request:
+    return "/ui-api/orgs/acme/channels", channel_body()
+
+
+def with_channel(suffix: str, send_body: bool = False) -> Prepare:
+    async def prepare(world: World, actor: str) -> Request:
+        channel_id = await world.pool.fetchval(
+            """
+            INSERT INTO notification_channels (organization_id, name, kind, config)
+            VALUES ($1, $2, 'webhook', '{"url": "http://127.0.0.1:9/hook"}') RETURNING id
+            """,
+            world.org_id,
+            f"c-{secrets.token_hex(4)}",
+        )
+        return f"/ui-api/orgs/acme/channels/{channel_id}{suffix}", channel_body() if send_body else None
+
+    return prepare
+
+
 P = "/ui-api/orgs/{org}/projects/{project}"
 MATRIX: list[Entry] = [
     Entry("GET", "/ui-api/me", ("user", ""), fixed("/ui-api/me")),
@@ -258,6 +350,55 @@ MATRIX: list[Entry] = [
     ),
     Entry("GET", f"{P}/schema", ("project", "read"), in_project("/schema")),
     Entry("GET", f"{P}/live", ("project", "read"), in_project("/live"), ok=(502,)),  # as /query
+    # dashboards
+    Entry("GET", f"{P}/dashboards", ("project", "read"), in_project("/dashboards")),
+    Entry("POST", f"{P}/dashboards", ("project", "write"), in_project("/dashboards", DASHBOARD), ok=(201,)),
+    Entry(
+        "POST",
+        f"{P}/dashboards/import",
+        ("project", "write"),
+        in_project("/dashboards/import", DASHBOARD),
+        ok=(201,),
+    ),
+    Entry("GET", f"{P}/dashboards/{{slug}}", ("project", "read"), with_dashboard("")),
+    Entry("PUT", f"{P}/dashboards/{{slug}}", ("project", "write"), with_dashboard("", DASHBOARD)),
+    Entry("DELETE", f"{P}/dashboards/{{slug}}", ("project", "write"), with_dashboard(""), ok=(204,)),
+    Entry("GET", f"{P}/dashboards/{{slug}}/export", ("project", "read"), with_dashboard("/export")),
+    # alerts
+    Entry("GET", f"{P}/alerts", ("project", "read"), in_project("/alerts")),
+    Entry("POST", f"{P}/alerts", ("project", "write"), in_project("/alerts", ALERT), ok=(201,)),
+    Entry("GET", f"{P}/alerts/{{alert_id}}", ("project", "read"), with_alert("")),
+    Entry("PUT", f"{P}/alerts/{{alert_id}}", ("project", "write"), with_alert("", ALERT)),
+    Entry("DELETE", f"{P}/alerts/{{alert_id}}", ("project", "write"), with_alert(""), ok=(204,)),
+    Entry("GET", f"{P}/alerts/{{alert_id}}/runs", ("project", "read"), with_alert("/runs")),
+    # saved searches
+    Entry("GET", f"{P}/saved-searches", ("project", "read"), in_project("/saved-searches")),
+    Entry(
+        "POST", f"{P}/saved-searches", ("project", "write"), in_project("/saved-searches", SEARCH), ok=(201,)
+    ),
+    Entry("PUT", f"{P}/saved-searches/{{search_id}}", ("project", "write"), with_search(SEARCH)),
+    Entry("DELETE", f"{P}/saved-searches/{{search_id}}", ("project", "write"), with_search(None), ok=(204,)),
+    # notification channels (organization scope); the test send reaches nobody here (ok: false)
+    Entry("GET", "/ui-api/orgs/{org}/channels", ("org", "member"), fixed("/ui-api/orgs/acme/channels")),
+    Entry("POST", "/ui-api/orgs/{org}/channels", ("org", "admin"), new_channel, ok=(201,)),
+    Entry("PUT", "/ui-api/orgs/{org}/channels/{channel_id}", ("org", "admin"), with_channel("", True)),
+    Entry(
+        "DELETE", "/ui-api/orgs/{org}/channels/{channel_id}", ("org", "admin"), with_channel(""), ok=(204,)
+    ),
+    Entry("POST", "/ui-api/orgs/{org}/channels/{channel_id}/test", ("org", "member"), with_channel("/test")),
+    # environments and autocomplete (the query API is not running: 502 means the role check passed)
+    Entry("GET", f"{P}/environments", ("project", "read"), in_project("/environments"), ok=(502,)),
+    Entry("GET", f"{P}/autocomplete", ("project", "read"), in_project("/autocomplete?kind=column&prefix=s")),
+    # organization API keys
+    Entry("GET", "/ui-api/orgs/{org}/api-keys", ("org", "admin"), fixed("/ui-api/orgs/acme/api-keys")),
+    Entry(
+        "POST",
+        "/ui-api/orgs/{org}/api-keys",
+        ("org", "admin"),
+        fixed("/ui-api/orgs/acme/api-keys", {"name": "k"}),
+        ok=(201,),
+    ),
+    Entry("DELETE", "/ui-api/orgs/{org}/api-keys/{key_id}", ("org", "admin"), api_key_removal, ok=(204,)),
 ]
 
 
@@ -362,7 +503,7 @@ async def test_every_state_changing_route_needs_the_csrf_token(world: World, met
     assert routes
     for route in routes:
         path = route.format(org="acme", project="web", user_id=uuid.uuid4(), invitation_id=uuid.uuid4(),
-                            token_id=uuid.uuid4(), user_code="BCDF-GHJK")  # fmt: skip
+                            token_id=uuid.uuid4(), user_code="BCDF-GHJK", **workspace_ids())  # fmt: skip
         response = await client.request(method, path, json={}, headers={"X-CSRF-Token": ""})
         assert response.status_code == 403, (route, response.text)
         assert response.json()["type"] == "urn:hearth:problem:csrf-refused", route
@@ -372,7 +513,7 @@ async def test_every_private_route_needs_a_session(world: World) -> None:
     async with browser(world.app) as anonymous:
         for method, route in sorted(ui_api_routes(world.app) - PUBLIC):
             path = route.format(org="acme", project="web", user_id=uuid.uuid4(), invitation_id=uuid.uuid4(),
-                                token_id=uuid.uuid4(), user_code="BCDF-GHJK")  # fmt: skip
+                                token_id=uuid.uuid4(), user_code="BCDF-GHJK", **workspace_ids())  # fmt: skip
             response = await anonymous.request(method, path, json={})
             assert response.status_code == 401, (method, route, response.text)
             assert response.json()["detail"] == "not signed in"

@@ -85,10 +85,11 @@ def test_shipped_files_are_package_data_in_order() -> None:
         "0003_catalog_trace_index.sql",
         "0004_app_workspace.sql",
         "0005_catalog_compaction.sql",
+        "0006_app_standard_dashboards.sql",
     ]
     folder = resources.files("hearth_shared.db") / "migrations"
     assert sorted(entry.name for entry in folder.iterdir() if entry.name.endswith(".sql")) == SHIPPED
-    assert [m.area for m in load_migrations()] == ["app", "catalog", "catalog", "app", "catalog"]
+    assert [m.area for m in load_migrations()] == ["app", "catalog", "catalog", "app", "catalog", "app"]
 
 
 def test_file_names_must_follow_the_convention() -> None:

@@ -23,6 +23,7 @@ from hearth_backend.query_forward import QueryForwarder
 from hearth_backend.settings import BackendSettings
 from hearth_backend.state import Backend
 from hearth_backend.tokens import ProjectTokens
+from hearth_backend.workspace.suggestions import Suggestions
 from hearth_shared.resources import Resources
 from hearth_shared.token_cache import TokenCache
 from hearth_shared.web import service_app
@@ -85,6 +86,14 @@ def create_app(settings: BackendSettings | None = None) -> FastAPI:
                 ),
                 project_tokens=ProjectTokens(resources.db, tokens),
                 oidc=oidc_login(settings),
+                redis=resources.redis,
+                suggestions=Suggestions(
+                    resources.redis,
+                    forwarder,
+                    settings.secret_key.get_secret_value(),
+                    window=timedelta(hours=settings.suggestions_window_hours),
+                    cache_seconds=settings.suggestions_cache_seconds,
+                ),
             )
             yield
 

@@ -7,6 +7,7 @@ HearthError (hearth_shared.errors)
     │   ├── QueryApiBusy (503)           every connection to it is in use (Retry-After)
     │   └── QueryApiTimeout (504)        no connection or no answer in time
     ├── NotSignedIn (401)                no valid session (browser) or user token (CLI)
+    ├── InvalidApiKey (401)              /api/v1 without a live organization API key
     ├── InvalidCredentials (401)         wrong email or password
     ├── LoginRateLimited (429)           too many password attempts (Retry-After)
     ├── CsrfRefused (403)                a state-changing /ui-api call without the matching CSRF token
@@ -67,6 +68,10 @@ class QueryApiTimeout(QueryApiError, GatewayTimeout):
 
 class NotSignedIn(BackendError, Unauthorized):
     status, code, title = 401, "not-signed-in", "Not signed in"
+
+
+class InvalidApiKey(BackendError, Unauthorized):
+    status, code, title = 401, "invalid-api-key", "Invalid API key"
 
 
 class InvalidCredentials(BackendError, Unauthorized):

@@ -149,6 +149,21 @@ class BackendSettings(ServiceSettings, DatabaseSettings, RedisSettings, SecretSe
             "`null` (the CLI gives up on a request after 15 s)."
         ),
     )
+    # ------------------------------------------------------------------ environments, autocomplete
+    suggestions_window_hours: int = Field(
+        default=24,
+        ge=1,
+        le=24 * 31,
+        description=(
+            "Environments and autocomplete values (service names, attribute keys and values…) come from "
+            "the project's records of this many last hours."
+        ),
+    )
+    suggestions_cache_seconds: int = Field(
+        default=60,
+        ge=1,
+        description="Seconds a project's environment list or autocomplete list is cached in Redis.",
+    )
     # ------------------------------------------------------------------ web UI
     ui_dir: Path | None = Field(
         default=None,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated
 
+import redis.asyncio as aioredis
 from fastapi import Depends, Request
 
 from hearth_backend.auth.device import DeviceLogins
@@ -15,6 +16,7 @@ from hearth_backend.query_forward import QueryForwarder
 from hearth_backend.settings import BackendSettings
 from hearth_backend.tokens import ProjectTokens
 from hearth_backend.urls import public_base
+from hearth_backend.workspace.suggestions import Suggestions
 from hearth_shared.db import DatabasePool
 from hearth_shared.token_cache import TokenCache
 
@@ -33,6 +35,8 @@ class Backend:
     project_tokens: ProjectTokens
     #: None when OIDC is not configured.
     oidc: OidcLogin | None
+    redis: aioredis.Redis
+    suggestions: Suggestions
 
     @property
     def secret_key(self) -> str:

@@ -9,8 +9,12 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from hearth_backend.api import (
+    alerts,
+    api_keys,
     auth,
+    channels,
     cli,
+    dashboards,
     device,
     invitations,
     live,
@@ -18,8 +22,11 @@ from hearth_backend.api import (
     members,
     orgs,
     projects,
+    public,
     query,
+    saved_searches,
     sdk,
+    suggestions,
     tokens,
     ui_query,
 )
@@ -39,4 +46,12 @@ routers: list[APIRouter] = [
     live.router,
     device.ui_router,
     device.router,
+    dashboards.router,
+    alerts.router,
+    channels.router,
+    saved_searches.router,
+    suggestions.router,
+    api_keys.router,
+    public.router,
+    public.docs_router,
 ]

@@ -9,6 +9,7 @@ import asyncpg
 from hearth_backend.errors import AlreadyExists
 from hearth_backend.tenancy.roles import OrgRole, ProjectRole, effective_project_role, project_role
 from hearth_backend.tenancy.rows import PROJECT_COLUMNS, ProjectMembership, ProjectRow
+from hearth_backend.workspace.standard import install_standard_dashboards
 from hearth_shared.db import DatabasePool
 from hearth_shared.tokens import Executor
 
@@ -69,8 +70,8 @@ async def create_project(
     creator: uuid.UUID,
     creator_org_role: OrgRole,
 ) -> ProjectRow:
-    """A new project; its creator becomes its admin (org admins are admins of every project already).
-    409 when the organization has a project with this slug."""
+    """A new project, with the standard dashboards; its creator becomes its admin (org admins are admins
+    of every project already). 409 when the organization has a project with this slug."""
     async with pool.acquire() as conn, conn.transaction():
         try:
             row = await conn.fetchrow(
@@ -94,6 +95,7 @@ async def create_project(
                 project.id,
                 creator,
             )
+        await install_standard_dashboards(conn, project.id)
     return project
 
 

@@ -27,13 +27,13 @@ import httpx
 
 from hearth_maintenance.jobs.base import Job, run_workers
 from hearth_shared.db import DatabasePool
+from hearth_shared.notifications import delivery_target
 
 logger = logging.getLogger("hearth.maintenance.notifications")
 
 LEASE_MARGIN_SECONDS = 60.0
 _RETRYABLE_STATUS = frozenset({408, 425, 429})
 _MAX_ERROR = 300
-USER_AGENT = "Hearth-Alerts/1"
 
 _CLAIM = """
 WITH due AS (
@@ -127,15 +127,13 @@ class NotificationsJob(Job):
 
     async def send(self, kind: str, config: Any, payload: Any) -> Outcome:
         """One POST of ``payload`` to the channel described by ``kind`` and ``config``."""
-        url = config.get("url") if isinstance(config, dict) else None
-        if not isinstance(url, str) or not url.startswith(("http://", "https://")):
+        target = delivery_target(kind, config)
+        if target is None:
             return Outcome(False, error=f"the {kind} channel has no http(s) URL")
-        headers = {"User-Agent": USER_AGENT}
-        extra = config.get("headers") if kind == "webhook" else None
-        if isinstance(extra, dict):
-            headers.update({str(key): str(value) for key, value in extra.items()})
         try:
-            response = await self.client.post(url, json=payload, headers=headers, timeout=self.timeout)
+            response = await self.client.post(
+                target.url, json=payload, headers=dict(target.headers), timeout=self.timeout
+            )
         except httpx.TimeoutException:
             return Outcome(False, retryable=True, error=f"no answer within {self.timeout:g} s")
         except httpx.HTTPError as exc:
