@@ -5,12 +5,18 @@ from __future__ import annotations
 import re
 from pathlib import Path
 from typing import Any, ClassVar, Final
-from urllib.parse import urlsplit
 
 import orjson
 from pydantic import Field, SecretStr, field_validator, model_validator
 
-from hearth_shared.settings import DatabaseSettings, RedisSettings, SecretSettings, ServiceSettings
+from hearth_shared.settings import (
+    DatabaseSettings,
+    PublicUrlSettings,
+    RedisSettings,
+    SecretSettings,
+    ServiceSettings,
+    http_base_url,
+)
 
 #: ``ui/dist`` of a source checkout (``services/backend/hearth_backend/settings.py`` → repository root).
 CHECKOUT_UI_DIR: Final = Path(__file__).resolve().parents[3] / "ui" / "dist"
@@ -18,32 +24,13 @@ ORG_ROLES: Final = ("admin", "member", "guest")
 _GROUP_TARGET = re.compile(r"^(?P<org>[a-z0-9]+(?:-[a-z0-9]+)*):(?P<role>admin|member|guest)$")
 
 
-def _http_url(value: str, *, what: str) -> str:
-    """``scheme://host[:port][/prefix]`` over http(s), without a trailing slash."""
-    text = value.strip().rstrip("/")
-    parts = urlsplit(text)
-    if parts.scheme not in {"http", "https"} or not parts.hostname:
-        raise ValueError(f"{text!r} is not an http(s) URL: use http(s)://host[:port] for {what}")
-    if parts.query or parts.fragment:
-        raise ValueError(f"{text!r}: {what} takes no query string or fragment")
-    return text
-
-
-class BackendSettings(ServiceSettings, DatabaseSettings, RedisSettings, SecretSettings):
+class BackendSettings(ServiceSettings, DatabaseSettings, RedisSettings, SecretSettings, PublicUrlSettings):
     """Everything the backend process reads from its environment."""
 
     service_name: ClassVar[str] = "backend"
     default_port: ClassVar[int] = 8000
     doc_title: ClassVar[str] = "backend (`hearth-backend`)"
 
-    public_base_url: str | None = Field(
-        default=None,
-        description=(
-            "URL users and SDKs reach Hearth at (the gateway), e.g. `https://hearth.example.com`; links "
-            "such as the project URL the `logfire` SDK prints are built from it. Unset: taken from each "
-            "request (`X-Forwarded-Proto`/`X-Forwarded-Host` set by the gateway, else `Host`)."
-        ),
-    )
     query_api_url: str = Field(
         default="http://127.0.0.1:8011",
         description=(
@@ -183,7 +170,7 @@ class BackendSettings(ServiceSettings, DatabaseSettings, RedisSettings, SecretSe
     @field_validator("oidc_issuer")
     @classmethod
     def _oidc_issuer(cls, value: str | None) -> str | None:
-        return None if value is None else _http_url(value, what="oidc_issuer")
+        return None if value is None else http_base_url(value, what="oidc_issuer")
 
     @field_validator("oidc_scopes")
     @classmethod
@@ -234,20 +221,7 @@ class BackendSettings(ServiceSettings, DatabaseSettings, RedisSettings, SecretSe
             return self.ui_dir
         return CHECKOUT_UI_DIR if (CHECKOUT_UI_DIR / "index.html").is_file() else None
 
-    @field_validator("public_base_url", mode="before")
-    @classmethod
-    def _empty_is_unset(cls, value: Any) -> Any:
-        # Helm/compose templates often render an unset variable as the empty string.
-        if isinstance(value, str) and not value.strip():
-            return None
-        return value
-
-    @field_validator("public_base_url")
-    @classmethod
-    def _public_base_url(cls, value: str | None) -> str | None:
-        return None if value is None else _http_url(value, what="public_base_url")
-
     @field_validator("query_api_url")
     @classmethod
     def _query_api_url(cls, value: str) -> str:
-        return _http_url(value, what="query_api_url")
+        return http_base_url(value, what="query_api_url")
