@@ -81,13 +81,14 @@ class QueryService:
         try:
             translated = translate(request.sql)
             window = await self._window(project_id, translated.trace_id, translated.tables, request.window)
-            files = await self._files(project_id, translated.tables, window)
+            files, inside = await self._files(project_id, translated.tables, window)
             spec = QuerySpec(
                 project_id=project_id,
                 sql=translated.sql,
                 window=window,
                 limit=request.limit,
                 files=files,
+                inside=inside,
                 timezone=request.timezone,
                 environments=request.environments,
                 explain=request.explain,
@@ -116,8 +117,10 @@ class QueryService:
 
     async def _files(
         self, project_id: uuid.UUID, tables: frozenset[str], window: TimeWindow
-    ) -> dict[str, tuple[str, ...]]:
-        """Object keys per table, from one catalog read per catalog table (records serves both views)."""
+    ) -> tuple[dict[str, tuple[str, ...]], frozenset[str]]:
+        """Object keys per table, from one catalog read per catalog table (records serves both views),
+        and the ``records`` keys whose rows all lie inside the window (start_timestamp is never null
+        there; metrics may hold null times, which the window filter must keep out)."""
         needed = sorted({CATALOG_TABLE[name] for name in tables if name in CATALOG_TABLE})
         found = await asyncio.gather(
             *(
@@ -131,7 +134,15 @@ class QueryService:
             name: tuple(f.object_key for f in files if f.project_id == project_id)
             for name, files in zip(needed, found, strict=True)
         }
-        return {name: keys[CATALOG_TABLE[name]] for name in tables if name in CATALOG_TABLE}
+        inside = frozenset(
+            f.object_key
+            for name, files in zip(needed, found, strict=True)
+            if name == "records"
+            for f in files
+            if f.min_timestamp >= window.min_timestamp
+            and (window.max_timestamp is None or f.max_timestamp < window.max_timestamp)
+        )
+        return {name: keys[CATALOG_TABLE[name]] for name in tables if name in CATALOG_TABLE}, inside
 
 
 _RECORDS_TABLES = frozenset({"records", "records_all"})

@@ -5,9 +5,11 @@ DataFusion-python 55 cannot build one ``ListingTable`` over an explicit list of 
 where compaction's retired-but-not-yet-deleted files would be counted twice). So each catalogued file
 is its own Parquet scan, and the table is their ``UNION ALL``:
 
-- the time window, environment and ``kind`` filters sit above the union; the optimizer pushes them into
-  every scan, where row-group statistics, page indexes and bloom filters prune (checked with
-  ``EXPLAIN ANALYZE``: ``row_groups_pruned_bloom_filter``, ``files_ranges_pruned_statistics``);
+- the time window filter applies only to the files the window cuts through (the catalog's bounds say
+  which files lie wholly inside it); environment and ``kind`` filters sit above the union; the
+  optimizer pushes them into every scan, where row-group statistics, page indexes and bloom filters
+  prune (checked with ``EXPLAIN ANALYZE``: ``row_groups_pruned_bloom_filter``,
+  ``files_ranges_pruned_statistics``);
 - every scan is given the table's schema, so no file is opened to infer one and files written before a
   schema change still line up;
 - a file outside the window is not in the list, so it is never opened at all.
@@ -65,8 +67,12 @@ def register_tables(ctx: SessionContext, spec: QuerySpec, location: ObjectLocati
     for name, keys in spec.files.items():
         table = TABLES[name]
         schema = plain_schema(table.schema)
-        frame = _scan(ctx, schema, [location.url(key) for key in keys])
-        frame = _window_filter(frame, table.time_column, spec.window)
+        cut = [location.url(key) for key in keys if key not in spec.inside]
+        whole = [location.url(key) for key in keys if key in spec.inside]
+        # Files the window cuts through get its filter; files wholly inside it need none.
+        frame = _window_filter(_scan(ctx, schema, cut), table.time_column, spec.window)
+        if whole:
+            frame = frame.union(_scan(ctx, schema, whole)) if cut else _scan(ctx, schema, whole)
         if spec.environments:
             frame = _environment_filter(frame, spec.environments)
         if name == "records":
