@@ -4,6 +4,7 @@ repeats, stay inside the project, and bad filters are clean 400s."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -198,6 +199,7 @@ async def test_only_the_granted_projects_rows_are_streamed(live: Live) -> None:
     ("where", "detail"),
     [
         ("level >=", "syntax"),
+        ("no_such_column = 1", "no_such_column"),  # planned before the stream starts
         ("true ORDER BY start_timestamp", "single condition"),
         ("true UNION SELECT * FROM records_all", "single condition"),
         ("span_name IN (SELECT tablename FROM pg_tables)", "unknown table"),
@@ -213,6 +215,7 @@ async def test_bad_filters_are_400_before_streaming(live: Live, where: str, deta
         )
     assert response.status_code == 400, response.text
     assert detail in response.json()["detail"].lower()
+    assert "\x1b" not in response.json()["detail"]  # no terminal escape codes
 
 
 async def test_auth_is_required(live: Live) -> None:
@@ -238,3 +241,22 @@ async def test_a_filter_failing_on_a_batch_ends_the_stream_with_an_error_event(l
     async with live.subscribe(live.web.read_token) as reader:  # the service carries on
         await live.publish(live.web, [record(live.web.project_id, T0, message="fine")])
         assert _messages((await reader.next_with_data()).data["rows"]) == ["fine"]
+
+
+async def test_an_idle_stream_outlives_the_redis_clients_default_timeout(
+    tmp_path: Path, database_url: str, db_pool: DatabasePool, redis_url: str, redis_client: aioredis.Redis
+) -> None:
+    """XREAD blocks for the keep-alive interval; redis-py gives up reads after 5 s unless told otherwise,
+    which cut every idle live view after 5 s. With 6 s between keep-alives the stream must stay up."""
+    web = await first_project(db_pool)
+    settings = query_settings(
+        database_url, redis_url, (f"file://{tmp_path / 'objects'}", {}), live_keepalive_seconds=6
+    )
+    async with serving(create_app(settings)) as base_url:
+        live = Live(base_url, redis_client, web, web, settings.secret_key.get_secret_value())
+        async with live.subscribe(web.read_token) as reader:
+            await asyncio.sleep(7)  # silence past redis-py's default socket timeout
+            await live.publish(web, [record(web.project_id, T0, message="after the wait")])
+            got = await reader.next_with_data()  # EOFError if the stream had been cut
+    assert _messages(got.data["rows"]) == ["after the wait"]
+    assert reader.comments >= 1  # the keep-alive at 6 s came through first

@@ -73,7 +73,9 @@ def create_app(settings: QueryApiSettings | None = None) -> FastAPI:
                 default_limit=settings.query_default_limit,
                 max_limit=settings.query_max_limit,
                 secret_key=settings.secret_key.get_secret_value(),
-                live=await stack.enter_async_context(LiveTail.connect(settings.redis_url)),
+                live=await stack.enter_async_context(
+                    LiveTail.connect(settings.redis_url, longest_wait=settings.live_keepalive_seconds)
+                ),
                 live_options=LiveOptions(
                     keepalive_seconds=settings.live_keepalive_seconds,
                     max_rows=settings.live_max_rows_per_event,

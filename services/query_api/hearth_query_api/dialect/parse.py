@@ -7,6 +7,7 @@ Postgres is sqlglot's closest read dialect to what Logfire users write (``->``, 
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Mapping
 from typing import Any, ClassVar, cast
 
@@ -35,6 +36,9 @@ class HearthDialect(Postgres):
         }
 
 
+_ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;]*m")
+
+
 def parse_one_statement(sql: str) -> exp.Expression:
     """The single statement in ``sql``; :class:`QuerySyntaxError` or :class:`QueryRejected` otherwise."""
     logger = logging.getLogger("sqlglot")
@@ -43,7 +47,8 @@ def parse_one_statement(sql: str) -> exp.Expression:
     try:
         statements = sqlglot.parse(sql, read=HearthDialect)
     except (ParseError, TokenError) as error:
-        raise QuerySyntaxError(f"SQL syntax error: {error}") from None
+        # sqlglot underlines the offending token with terminal escape codes: plain text for clients
+        raise QuerySyntaxError(f"SQL syntax error: {_ANSI_ESCAPE.sub('', str(error))}") from None
     finally:
         logger.setLevel(previous)
     found = [s for s in statements if s is not None]  # a trailing ';' yields None

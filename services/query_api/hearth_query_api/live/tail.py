@@ -39,8 +39,12 @@ class LiveTail:
 
     @classmethod
     @asynccontextmanager
-    async def connect(cls, redis_url: str) -> AsyncIterator[LiveTail]:
-        client: aioredis.Redis = aioredis.from_url(redis_url, socket_connect_timeout=5)
+    async def connect(cls, redis_url: str, *, longest_wait: float) -> AsyncIterator[LiveTail]:
+        """``longest_wait``: the longest ``XREAD`` block in seconds; reads may take that long, so the
+        client's socket timeout (redis-py's default is 5 s) must allow it."""
+        client: aioredis.Redis = aioredis.from_url(
+            redis_url, socket_connect_timeout=5, socket_timeout=longest_wait + 10
+        )
         try:
             yield cls(client)
         finally:

@@ -12,9 +12,12 @@ from sqlglot import exp
 
 from hearth_query_api.dialect import translate
 from hearth_query_api.dialect.parse import parse_one_statement
+from hearth_query_api.engine.memory import run_on_records
 from hearth_query_api.errors import QueryRejected
+from hearth_shared.schema import RECORDS_SCHEMA
 
 _SELECT_ALL = "SELECT * FROM records_all"
+_NO_ROWS = RECORDS_SCHEMA.empty_table()
 _ALLOWED_CLAUSES = {"expressions", "from", "from_", "where"}
 
 
@@ -38,4 +41,7 @@ class LiveFilter:
                 "the live filter must be a single condition, as after WHERE "
                 f"(e.g. level >= 'warn' AND service_name = 'api'); found {', '.join(extra) or 'more'}"
             )
-        return cls(text, translate(sql).sql)
+        compiled = cls(text, translate(sql).sql)
+        # Plan it once on no rows, so an unknown column or a type error is a 400 now, not a broken stream.
+        run_on_records(compiled.sql, _NO_ROWS)
+        return compiled
