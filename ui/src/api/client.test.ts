@@ -107,6 +107,28 @@ describe("ApiClient", () => {
     expect(project.liveUrl("")).toBe("/ui-api/orgs/o/projects/p/live");
   });
 
+  it("retries a query the query API was too busy for, after its Retry-After", async () => {
+    let calls = 0;
+    const net = fakeNetwork(() =>
+      ++calls === 1
+        ? new Response(JSON.stringify({ detail: "all 8 query slots are busy" }), {
+            status: 429,
+            headers: { "Content-Type": "application/problem+json", "Retry-After": "0.01" },
+          })
+        : json(200, { columns: [] }),
+    );
+    const project = new ProjectApi(new ApiClient(net.fetch, () => ""), "o", "p");
+    expect(await project.query({ sql: "SELECT 1" })).toEqual({ columns: [] });
+    expect(net.calls.length).toBe(2);
+  });
+
+  it("does not retry a query that failed for good", async () => {
+    const net = fakeNetwork(() => json(400, { detail: "No field named nope" }));
+    const project = new ProjectApi(new ApiClient(net.fetch, () => ""), "o", "p");
+    await expect(project.query({ sql: "SELECT nope" })).rejects.toMatchObject({ status: 400 });
+    expect(net.calls.length).toBe(1);
+  });
+
   it("reads autocomplete values", async () => {
     const net = fakeNetwork(() => json(200, { values: ["api", 3] }));
     const project = new ProjectApi(new ApiClient(net.fetch), "o", "p");

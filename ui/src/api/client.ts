@@ -9,6 +9,7 @@ import type {
   ChannelInput,
   CreatedToken,
   Dashboard,
+  DashboardSummary,
   Invitation,
   Me,
   Member,
@@ -20,6 +21,11 @@ import type {
   SessionInfo,
   TokenKind,
 } from "./types";
+import { busyRetryDelayMs, Limiter, sleep } from "../lib/queryQueue";
+
+/** Queries one tab runs at once (a dashboard's panels queue behind these). */
+export const QUERY_CONCURRENCY = 4;
+const queryLimiter = new Limiter(QUERY_CONCURRENCY);
 
 export const CSRF_COOKIE = "hearth_csrf";
 export const CSRF_HEADER = "X-CSRF-Token";
@@ -30,6 +36,8 @@ export class ApiError extends Error {
     readonly status: number,
     message: string,
     readonly problem: Record<string, unknown> | null = null,
+    /** The Retry-After header in seconds (429, 503), when the server sent one. */
+    readonly retryAfterSeconds: number | null = null,
   ) {
     super(message);
     this.name = "ApiError";
@@ -79,7 +87,8 @@ export async function errorFromResponse(response: Response): Promise<ApiError> {
       message = text.slice(0, 500);
     }
   }
-  return new ApiError(response.status, message, problem);
+  const retryAfter = Number(response.headers.get("Retry-After") ?? "");
+  return new ApiError(response.status, message, problem, Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : null);
 }
 
 function problemMessage(problem: Record<string, unknown>): string | null {
@@ -209,8 +218,19 @@ export class ProjectApi {
     this.base = projectPath(org, project);
   }
 
+  /** A query, queued behind this tab's others and retried while the query API is busy (429). */
   query(request: QueryRequest, signal?: AbortSignal): Promise<QueryResult> {
-    return this.client.post(`${this.base}/query`, request, signal);
+    return queryLimiter.run(async () => {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await this.client.post<QueryResult>(`${this.base}/query`, request, signal);
+        } catch (e) {
+          const delay = e instanceof ApiError ? busyRetryDelayMs(e.status, e.retryAfterSeconds, attempt) : null;
+          if (delay === null) throw e;
+          await sleep(delay, signal);
+        }
+      }
+    }, signal);
   }
   liveUrl(where: string, since?: string): string {
     const params = new URLSearchParams();
@@ -245,7 +265,7 @@ export class ProjectApi {
     return this.client.delete(`${this.base}/tokens/${encodeURIComponent(id)}`);
   }
 
-  dashboards(): Promise<Dashboard[]> {
+  dashboards(): Promise<DashboardSummary[]> {
     return this.client.get(`${this.base}/dashboards`);
   }
   dashboard(slug: string): Promise<Dashboard> {

@@ -125,7 +125,11 @@ export interface Dashboard {
   definition: DashboardDefinition;
   version: number;
   standard?: boolean | string | null;
+  updated_at?: string;
 }
+
+/** A dashboard in the list: the server leaves the definition out. */
+export type DashboardSummary = Omit<Dashboard, "definition"> & { definition?: DashboardDefinition };
 
 export type FiringMode =
   | "any_rows"

@@ -3,7 +3,7 @@ import { useEffect, useRef } from "react";
 import uPlot from "uplot";
 import "uplot/dist/uPlot.min.css";
 import type { ChartKind, QueryResult } from "../api/types";
-import { singleValue, toChartData, type ChartData } from "../lib/chartData";
+import { singleValue, timeRange, toChartData, type ChartData } from "../lib/chartData";
 
 const PALETTE = ["#e8590c", "#1c7ed6", "#2f9e44", "#ae3ec9", "#f59f00", "#0ca678", "#d6336c", "#5c7cfa", "#868e96"];
 
@@ -76,8 +76,15 @@ function Pie({ data }: { data: ChartData }) {
   );
 }
 
-function UPlotChart({ data, bars, height }: { data: ChartData; bars: boolean; height: number }) {
+// uPlot's legend is drawn below the plot: the height given to a chart covers both, and a small chart
+// leaves the legend out to keep its room for the plot.
+const LEGEND_PX = 28;
+const LEGEND_MIN_HEIGHT = 160;
+
+function UPlotChart({ data, bars, height: total }: { data: ChartData; bars: boolean; height: number }) {
   const host = useRef<HTMLDivElement>(null);
+  const legend = total >= LEGEND_MIN_HEIGHT;
+  const height = legend ? total - LEGEND_PX : total;
   useEffect(() => {
     const el = host.current;
     if (!el) return;
@@ -88,19 +95,30 @@ function UPlotChart({ data, bars, height }: { data: ChartData; bars: boolean; he
     const opts: uPlot.Options = {
       width: Math.max(200, el.clientWidth),
       height,
-      scales: { x: { time: data.time } },
+      scales: {
+        // Categories get half a slot of room each side, so the first and last bars are whole.
+        x: data.categories
+          ? { time: false, range: (_u, min, max) => [min - 0.5, max + 0.5] }
+          : { time: data.time, range: (_u, min, max) => timeRange(data.x, bars) ?? [min, max] },
+        // Bars are read by their length: their axis starts at zero.
+        ...(bars ? { y: { range: (_u, min, max) => uPlot.rangeNum(Math.min(0, min), Math.max(0, max), 0.1, true) } } : {}),
+      },
       axes: [
         {
           stroke: axisColor,
           grid: { stroke: gridColor, width: 1 },
+          // One tick per category: uPlot's own ticks fall between the indexes and repeat labels.
           ...(data.categories
-            ? { values: (_u: uPlot, ticks: number[]) => ticks.map((t) => data.categories?.[Math.round(t)] ?? "") }
+            ? {
+                splits: () => data.x,
+                values: (_u: uPlot, ticks: number[]) => ticks.map((t) => data.categories?.[t] ?? ""),
+              }
             : {}),
         },
         { stroke: axisColor, grid: { stroke: gridColor, width: 1 } },
       ],
       series: [
-        { label: data.time ? "time" : "" },
+        { label: data.xLabel },
         ...data.series.map((s, i) => ({
           label: s.label,
           stroke: PALETTE[i % PALETTE.length],
@@ -110,7 +128,7 @@ function UPlotChart({ data, bars, height }: { data: ChartData; bars: boolean; he
           ...(barPaths ? { paths: barPaths } : {}),
         })),
       ],
-      legend: { show: data.series.length > 0 },
+      legend: { show: legend && data.series.length > 0 },
     };
     const plot = new uPlot(opts, [data.x, ...data.series.map((s) => s.values)] as uPlot.AlignedData, el);
     const observer =
@@ -122,6 +140,6 @@ function UPlotChart({ data, bars, height }: { data: ChartData; bars: boolean; he
       observer?.disconnect();
       plot.destroy();
     };
-  }, [data, bars, height]);
+  }, [data, bars, height, legend]);
   return <div ref={host} className="uplot-host" data-testid="chart" />;
 }

@@ -9,7 +9,8 @@ import { DetailsPanel } from "./DetailsPanel";
 import { SpanTreeView } from "./SpanTreeView";
 import { Spinner } from "./Spinner";
 
-export const TRACE_SPAN_LIMIT = 20000;
+// The query API's largest `limit` (Logfire's documented maximum): a larger one is refused with a 422.
+export const TRACE_SPAN_LIMIT = 10000;
 
 interface Props {
   api: ProjectApi;

@@ -1,7 +1,7 @@
 import { useEffect, useRef, useState } from "react";
 import type { ConnectionState } from "../components/ConnectionBadge";
 import { errorFromResponse } from "../api/client";
-import { parseLiveEvent } from "../lib/liveBuffer";
+import { parseLiveError, parseLiveEvent } from "../lib/liveBuffer";
 
 interface Options {
   url: string | null; // null: not live (absolute range or paused)
@@ -42,7 +42,16 @@ export function useLiveStream({ url, paused, onRows }: Options): { state: Connec
       const rows = parseLiveEvent(event.data);
       if (rows.length) onRowsRef.current(rows);
     };
-    source.onerror = () => {
+    source.onerror = (event: Event) => {
+      // A named `error` event from the server (the filter failed on live rows) arrives here too; the
+      // server then ends the stream, and reconnecting would only fail the same way.
+      const streamError = event instanceof MessageEvent ? parseLiveError(event.data) : null;
+      if (streamError) {
+        source.close();
+        setState("error");
+        setError(streamError);
+        return;
+      }
       if (source.readyState === EventSource.CLOSED) {
         setState("error");
         // The stream was refused: ask again with fetch to read the problem+json detail.

@@ -13,6 +13,8 @@ export interface ChartData {
   /** x values: seconds since epoch when `time`, else category indexes. */
   x: number[];
   categories: string[] | null;
+  /** Name of the column the x values come from (for the legend). */
+  xLabel: string;
   time: boolean;
   series: Series[];
 }
@@ -68,6 +70,7 @@ export function toChartData(result: QueryResult): ChartData | null {
       return {
         x: xSet,
         categories: null,
+        xLabel: timeCol.name,
         time: true,
         series: [...groups].map(([label, values]) => ({ label, values })),
       };
@@ -76,19 +79,24 @@ export function toChartData(result: QueryResult): ChartData | null {
     return {
       x: order.map((i) => xs[i] as number),
       categories: null,
+      xLabel: timeCol.name,
       time: true,
       series: numericCols.map((c) => ({ label: c.name, values: order.map((i) => num(c.values[i])) })),
     };
   }
 
-  const labelCol = textCols[0];
-  const length = numericCols[0]!.values.length;
+  // Categories: a text column, else (several numeric columns, as in `SELECT level, count() … GROUP BY level`)
+  // the first column names the rows and the others are the series.
+  const labelCol = textCols[0] ?? (numericCols.length > 1 && cols[0] === numericCols[0] ? numericCols[0] : undefined);
+  const valueCols = numericCols.filter((c) => c !== labelCol);
+  const length = valueCols[0]!.values.length;
   const categories = Array.from({ length }, (_, i) => (labelCol ? String(labelCol.values[i] ?? "null") : String(i + 1)));
   return {
     x: categories.map((_, i) => i),
     categories,
+    xLabel: labelCol?.name ?? "row",
     time: false,
-    series: numericCols.map((c) => ({ label: c.name, values: c.values.map(num) })),
+    series: valueCols.map((c) => ({ label: c.name, values: c.values.map(num) })),
   };
 }
 
@@ -100,4 +108,22 @@ export function singleValue(result: QueryResult): number | string | null {
     return typeof v === "number" ? v : Number.isFinite(Number(v)) ? Number(v) : String(v);
   }
   return null;
+}
+
+/**
+ * The x range of a time chart, from its data: bars get half a step of room at each end so none is cut in
+ * half, and a single point gets a step each side (uPlot would stretch one instant over 1000 days).
+ */
+export function timeRange(xs: readonly number[], bars: boolean): [number, number] | null {
+  if (!xs.length) return null;
+  let step = Infinity;
+  for (let i = 1; i < xs.length; i++) {
+    const gap = Math.abs((xs[i] as number) - (xs[i - 1] as number));
+    if (gap > 0 && gap < step) step = gap;
+  }
+  if (!Number.isFinite(step)) step = 60;
+  const min = Math.min(...xs);
+  const max = Math.max(...xs);
+  if (min === max) return [min - step, max + step];
+  return bars ? [min - step / 2, max + step / 2] : [min, max];
 }

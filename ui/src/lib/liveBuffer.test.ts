@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { compareDesc, LiveBuffer, parseLiveEvent } from "./liveBuffer";
+import { compareDesc, LiveBuffer, parseLiveError, parseLiveEvent } from "./liveBuffer";
 import { toSpanRecord, type SpanRecord } from "./spans";
 
 const base = Date.UTC(2025, 0, 1);
@@ -89,5 +89,17 @@ describe("parseLiveEvent", () => {
   it("skips malformed payloads", () => {
     expect(parseLiveEvent("not json")).toEqual([]);
     expect(parseLiveEvent('{"other": 1}')).toEqual([]);
+  });
+});
+
+describe("parseLiveError", () => {
+  it("reads the detail of a stream error event", () => {
+    expect(parseLiveError('{"detail": "No field named nope"}')).toBe("No field named nope");
+  });
+
+  it("ignores connection errors and other payloads", () => {
+    expect(parseLiveError(undefined)).toBeNull();
+    expect(parseLiveError("not json")).toBeNull();
+    expect(parseLiveError('{"rows": []}')).toBeNull();
   });
 });

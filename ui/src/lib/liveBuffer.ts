@@ -89,3 +89,21 @@ export function parseLiveEvent(data: string): Record<string, unknown>[] {
   }
   return [];
 }
+
+/**
+ * The `detail` of a named `error` event, which the server sends when the filter fails on live rows
+ * (just before it ends the stream); null for anything else.
+ */
+export function parseLiveError(data: unknown): string | null {
+  if (typeof data !== "string") return null;
+  try {
+    const parsed = JSON.parse(data) as unknown;
+    if (parsed && typeof parsed === "object") {
+      const detail = (parsed as { detail?: unknown }).detail;
+      if (typeof detail === "string" && detail) return detail;
+    }
+  } catch {
+    // not an error payload
+  }
+  return null;
+}

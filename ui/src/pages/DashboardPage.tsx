@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useState } from "react";
+import { useEffect, useMemo, useState, type ReactNode } from "react";
 import { useNavigate, useParams } from "react-router-dom";
 import ReactGridLayout, { useContainerWidth, type Layout } from "react-grid-layout";
 import "react-grid-layout/css/styles.css";
@@ -28,7 +28,6 @@ export default function DashboardPage() {
   const [refreshTick, setRefreshTick] = useState(0);
   const editMode = params.get("edit") === "1";
   const canEdit = project.role !== "read";
-  const { width, containerRef, mounted } = useContainerWidth();
 
   useEffect(() => {
     if (loaded.data) {
@@ -161,34 +160,18 @@ export default function DashboardPage() {
       {dash.definition.panels.length === 0 && (
         <p className="muted">This dashboard has no panels yet{canEdit ? " — use Edit, then Add panel." : "."}</p>
       )}
-      <div ref={containerRef}>
-        {mounted && (
-          <ReactGridLayout
-            width={width}
-            layout={panelsToLayout(dash.definition.panels)}
-            gridConfig={{ cols: GRID_COLS, rowHeight: 30, margin: [8, 8] }}
-            dragConfig={{ enabled: editMode, handle: ".drag-handle" }}
-            resizeConfig={{ enabled: editMode }}
-            onLayoutChange={(layout: Layout) => {
-              const next = applyLayout(dash.definition.panels, layout);
-              if (next.some((p, i) => p !== dash.definition.panels[i])) setPanels(next);
-            }}
-          >
-            {dash.definition.panels.map((panel) => (
-              <div key={panel.id} data-testid="dashboard-panel">
-                <PanelView
-                  panel={panel}
-                  values={values}
-                  bounds={timeBounds}
-                  editMode={editMode}
-                  onEdit={() => setEditing(panel)}
-                  onDelete={() => setPanels(dash.definition.panels.filter((p) => p.id !== panel.id))}
-                />
-              </div>
-            ))}
-          </ReactGridLayout>
+      <PanelGrid panels={dash.definition.panels} editMode={editMode} onChange={setPanels}>
+        {(panel) => (
+          <PanelView
+            panel={panel}
+            values={values}
+            bounds={timeBounds}
+            editMode={editMode}
+            onEdit={() => setEditing(panel)}
+            onDelete={() => setPanels(dash.definition.panels.filter((p) => p.id !== panel.id))}
+          />
         )}
-      </div>
+      </PanelGrid>
       {editing && (
         <PanelEditor
           api={api}
@@ -206,6 +189,51 @@ export default function DashboardPage() {
     </div>
   );
 }
+
+/**
+ * The panels on a grid as wide as the page. Its own component so the width is measured once its
+ * container exists: the page first renders a spinner, and a measuring hook mounted with it would
+ * never see the container (the grid would stay at the library's default 1280 px).
+ */
+function PanelGrid({
+  panels,
+  editMode,
+  onChange,
+  children,
+}: {
+  panels: Panel[];
+  editMode: boolean;
+  onChange: (panels: Panel[]) => void;
+  children: (panel: Panel) => ReactNode;
+}) {
+  const { width, containerRef, mounted } = useContainerWidth();
+  return (
+    <div ref={containerRef} data-testid="dashboard-grid">
+      {mounted && (
+        <ReactGridLayout
+          width={width}
+          layout={panelsToLayout(panels)}
+          gridConfig={{ cols: GRID_COLS, rowHeight: 30, margin: [8, 8] }}
+          dragConfig={{ enabled: editMode, handle: ".drag-handle" }}
+          resizeConfig={{ enabled: editMode }}
+          onLayoutChange={(layout: Layout) => {
+            const next = applyLayout(panels, layout);
+            if (next.some((p, i) => p !== panels[i])) onChange(next);
+          }}
+        >
+          {panels.map((panel) => (
+            <div key={panel.id} data-testid="dashboard-panel">
+              {children(panel)}
+            </div>
+          ))}
+        </ReactGridLayout>
+      )}
+    </div>
+  );
+}
+
+// Room a panel's title bar and padding take from its grid cell (rows of 30 px plus 8 px margins).
+const PANEL_CHROME_PX = 46;
 
 function PanelView({
   panel,
@@ -259,7 +287,7 @@ function PanelView({
           <ChartOrTable
             result={result.data}
             kind={panel.chart}
-            height={Math.max(80, panel.layout.h * 38 - 70)}
+            height={Math.max(80, panel.layout.h * 38 - PANEL_CHROME_PX)}
             traceUrl={(t, s) => url(`trace/${t}${s ? `?span=${s}` : ""}`)}
           />
         )}

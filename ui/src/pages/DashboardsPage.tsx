@@ -4,6 +4,7 @@ import { useAsync } from "../hooks/useAsync";
 import { slugify, validateImport } from "../lib/dashboard";
 import { useProject } from "../session";
 import { Spinner } from "../components/Spinner";
+import { formatDateTime, toMillis } from "../lib/time";
 
 export default function DashboardsPage() {
   const { api, url, project } = useProject();
@@ -93,7 +94,7 @@ export default function DashboardsPage() {
             <tr>
               <th>Title</th>
               <th>Description</th>
-              <th>Panels</th>
+              <th>Updated</th>
               <th />
             </tr>
           </thead>
@@ -104,7 +105,7 @@ export default function DashboardsPage() {
                   <Link to={url(`dashboards/${d.slug}`)}>{d.title}</Link>
                 </td>
                 <td className="muted">{d.description}</td>
-                <td>{d.definition?.panels?.length ?? 0}</td>
+                <td className="muted">{d.updated_at ? formatDateTime(toMillis(d.updated_at)) : ""}</td>
                 <td>{d.standard ? <span className="badge">standard</span> : null}</td>
               </tr>
             ))}

@@ -155,6 +155,7 @@ export default function LivePage() {
   // Timeline histogram, refreshed while live.
   useEffect(() => {
     const controller = new AbortController();
+    let refreshing = false;
     const load = () => {
       const resolved = resolveRange(range);
       const seconds = bucketSeconds(resolved.maxMs - resolved.minMs);
@@ -175,7 +176,14 @@ export default function LivePage() {
           }));
           setBuckets({ items, minMs: resolved.minMs, maxMs: resolved.maxMs, bucketMs: seconds * 1000 });
         })
-        .catch(() => undefined); // the list shows query errors; the histogram just stays as it was
+        .catch(() => {
+          // The list shows query errors. A failed refresh keeps the last histogram; a failed first load
+          // (new filter or range) must not leave the previous filter's histogram on show.
+          if (!refreshing && !controller.signal.aborted) setBuckets(null);
+        })
+        .finally(() => {
+          refreshing = true;
+        });
     };
     load();
     const timer = resolveRange(range).live ? window.setInterval(load, 15000) : null;
