@@ -7,7 +7,9 @@ from __future__ import annotations
 import re
 import secrets
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
+import httpx
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
@@ -20,6 +22,7 @@ from tests.ui.support import (
     fill_editor,
     finish_sender,
     read_ids,
+    signed_in_client,
     start_sender,
 )
 
@@ -313,4 +316,105 @@ def test_an_alert_is_created_and_listed_with_its_state(tab: Tab, workspace: Work
     expect(row).to_contain_text("15m")  # looking back
     expect(row.locator(".state-pill")).to_have_text(re.compile(r"^(ok|firing|no_data|snoozed|error)$"))
     tab.screenshot("alerts")
+    tab.assert_no_page_errors()
+
+
+def invited_member(ui_stack: Stack, workspace: Workspace) -> tuple[str, str]:
+    """A second person in the tests' organization (invited, then registered): their user id and email."""
+    email = f"member-{secrets.token_hex(4)}@example.com"
+    with signed_in_client(ui_stack) as admin:
+        invitation = admin.post(
+            f"/ui-api/orgs/{workspace.org}/invitations", json={"email": email, "role": "member"}
+        )
+        assert invitation.status_code == 201, invitation.text
+    token = parse_qs(urlsplit(invitation.json()["accept_url"]).query)["token"][0]
+    with httpx.Client(base_url=ui_stack.base_url, timeout=30) as anonymous:
+        registered = anonymous.post(
+            "/ui-api/auth/register", json={"token": token, "password": secrets.token_hex(8), "name": "Member"}
+        )
+        assert registered.status_code == 201, registered.text
+    return registered.json()["user"]["id"], email
+
+
+def test_settings_give_a_member_a_project_role_and_change_it(
+    tab: Tab, ui_stack: Stack, workspace: Workspace
+) -> None:
+    user_id, email = invited_member(ui_stack, workspace)
+    page = tab.page
+    page.on("dialog", lambda dialog: dialog.accept())  # "Remove …'s role on this project?"
+    page.goto(workspace.url("settings?tab=access"))
+    access = page.get_by_test_id("project-members-tab")
+    expect(access.get_by_test_id("project-members-list")).to_be_visible()
+    row = access.get_by_test_id("project-member-row").filter(has_text=email)
+    expect(row).to_have_count(0)
+
+    access.get_by_label("Organization member").select_option(user_id)
+    access.get_by_label("New project role").select_option("read")
+    access.get_by_test_id("add-project-member").click()
+    role = access.get_by_label(f"Project role of {email}")
+    expect(role).to_have_value("read")
+
+    role.select_option("write")
+    expect(access.get_by_role("status")).to_have_text(f"{email} is now write.")
+    page.reload()
+    expect(role).to_have_value("write")
+    tab.screenshot("settings-project-access")
+
+    row.get_by_role("button", name="Remove").click()
+    expect(row).to_have_count(0)
+    page.reload()
+    expect(access.get_by_test_id("project-members-list")).to_be_visible()
+    expect(row).to_have_count(0)
+    expect(access.get_by_test_id("project-members-error")).to_have_count(0)
+    tab.assert_no_page_errors()
+
+
+def test_a_dashboard_variable_is_added_picked_and_kept_in_the_url(
+    tab: Tab, ui_stack: Stack, workspace: Workspace
+) -> None:
+    slug = f"ui-vars-{secrets.token_hex(3)}"
+    # count() * 0 makes one row whatever the data; $n is the variable the test adds.
+    panel = {
+        "id": "panel-1",
+        "title": "Scaled",
+        "sql": "SELECT count() * 0 + $n * 10 + 7 AS v FROM records",
+        "chart": "value",
+        "layout": {"x": 0, "y": 0, "w": 4, "h": 4},
+    }
+    with signed_in_client(ui_stack) as client:
+        created = client.post(
+            f"/ui-api/orgs/{workspace.org}/projects/{workspace.project}/dashboards",
+            json={
+                "slug": slug,
+                "title": "UI variables",
+                "description": "",
+                "definition": {"panels": [panel], "variables": []},
+            },
+        )
+        assert created.status_code == 201, created.text
+    page = tab.page
+    page.goto(workspace.url(f"dashboards/{slug}?range=1h&edit=1"))
+    page.get_by_test_id("add-variable").click()
+    editor = page.get_by_test_id("variable-editor")
+    editor.get_by_label("Name (use as $name in SQL)").fill("n")
+    editor.get_by_label("Label").fill("Multiplier")
+    editor.get_by_label("Options, comma separated (empty: any value may be typed)").fill("1, 2, 3")
+    page.get_by_test_id("variable-save").click()
+    expect(editor).to_have_count(0)
+    value = page.get_by_test_id("dashboard-panel").filter(has_text="Scaled").get_by_test_id("chart-value")
+    expect(value).to_have_text("17")  # the default, the first option
+    page.get_by_test_id("save-dashboard").click()
+    expect(page.get_by_test_id("save-dashboard")).to_have_count(0)
+
+    picker = page.get_by_label("Value of $n")
+    picker.select_option("3")
+    expect(page).to_have_url(re.compile(r"[?&]var-n=3(&|$)"))
+    expect(value).to_have_text("37")
+    shared = page.url
+    tab.screenshot("dashboard-variables")
+
+    page.goto(workspace.url("dashboards"))
+    page.goto(shared)
+    expect(picker).to_have_value("3")
+    expect(value).to_have_text("37")
     tab.assert_no_page_errors()

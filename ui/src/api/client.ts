@@ -15,6 +15,8 @@ import type {
   Member,
   Organization,
   Project,
+  ProjectMember,
+  ProjectRole,
   ProjectToken,
   QueryRequest,
   QueryResult,
@@ -306,10 +308,10 @@ export class ProjectApi {
     return this.client.get(`${this.base}/alerts/${encodeURIComponent(id)}/runs`);
   }
 
-  projectMembers(): Promise<Member[]> {
+  projectMembers(): Promise<ProjectMember[]> {
     return this.client.get(`${this.base}/members`);
   }
-  setProjectMember(userId: string, role: string): Promise<unknown> {
+  setProjectMember(userId: string, role: ProjectRole): Promise<ProjectMember> {
     return this.client.put(`${this.base}/members/${encodeURIComponent(userId)}`, { role });
   }
   removeProjectMember(userId: string): Promise<void> {

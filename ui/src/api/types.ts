@@ -82,6 +82,12 @@ export interface Member {
   role: string;
 }
 
+/** Someone with a role of their own on a project (GET .../projects/{project}/members). */
+export interface ProjectMember {
+  user: User;
+  role: ProjectRole;
+}
+
 export interface Invitation {
   id: string;
   email: string;

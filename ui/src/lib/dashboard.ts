@@ -1,6 +1,7 @@
 // Pure helpers for dashboards: grid layout <-> panels, new panels, variable values, import validation.
 import type { Dashboard, DashboardDefinition, Panel, PanelLayout } from "../api/types";
 import { bucketSeconds, intervalLiteral } from "./timeRange";
+import { variableParam } from "./variables";
 
 export const GRID_COLS = 12;
 
@@ -58,7 +59,7 @@ export function variableValues(
   windowMs: number,
 ): Record<string, string> {
   const values: Record<string, string> = {};
-  for (const v of definition.variables) values[v.name] = params.get(`var-${v.name}`) ?? v.default;
+  for (const v of definition.variables) values[v.name] = params.get(variableParam(v.name)) ?? v.default;
   if (!("resolution" in values)) values["resolution"] = `'${intervalLiteral(bucketSeconds(windowMs, 120))}'`;
   return values;
 }

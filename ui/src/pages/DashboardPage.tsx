@@ -5,6 +5,7 @@ import "react-grid-layout/css/styles.css";
 import { ApiError } from "../api/client";
 import type { Dashboard, DashboardVariable, Panel, QueryResult } from "../api/types";
 import { ChartOrTable } from "../components/ChartOrTable";
+import { DashboardVariables } from "../components/DashboardVariables";
 import { PanelEditor } from "../components/PanelEditor";
 import { Spinner } from "../components/Spinner";
 import { TimeRangePicker } from "../components/TimeRangePicker";
@@ -12,6 +13,7 @@ import { useAsync } from "../hooks/useAsync";
 import { useUrlParams } from "../hooks/useUrlState";
 import { applyLayout, downloadJson, GRID_COLS, newPanel, panelsToLayout, variableValues } from "../lib/dashboard";
 import { substituteVariables } from "../lib/sql";
+import { urlChangesForEdit, variableParam } from "../lib/variables";
 import { parseRange, resolveRange, writeRange, type TimeRange } from "../lib/timeRange";
 import { useProject } from "../session";
 
@@ -150,12 +152,16 @@ export default function DashboardPage() {
         </p>
       )}
       {dash.description && <p className="muted">{dash.description}</p>}
-      <VariablesBar
+      <DashboardVariables
         variables={dash.definition.variables}
         values={values}
         editMode={editMode}
-        onValue={(name, value) => update({ [`var-${name}`]: value })}
-        onChange={setVariables}
+        onValue={(name, value) => update({ [variableParam(name)]: value })}
+        onChange={(variables, renamed) => {
+          const changes = urlChangesForEdit(dash.definition.variables, variables, params, renamed);
+          setVariables(variables);
+          if (Object.keys(changes).length) update(changes);
+        }}
       />
       {dash.definition.panels.length === 0 && (
         <p className="muted">This dashboard has no panels yet{canEdit ? " — use Edit, then Add panel." : "."}</p>
@@ -292,69 +298,6 @@ function PanelView({
           />
         )}
       </div>
-    </div>
-  );
-}
-
-function VariablesBar({
-  variables,
-  values,
-  editMode,
-  onValue,
-  onChange,
-}: {
-  variables: DashboardVariable[];
-  values: Record<string, string>;
-  editMode: boolean;
-  onValue: (name: string, value: string) => void;
-  onChange: (variables: DashboardVariable[]) => void;
-}) {
-  if (!variables.length && !editMode) return null;
-  return (
-    <div className="dash-vars" data-testid="dashboard-variables">
-      {variables.map((v, i) => (
-        <label key={v.name}>
-          {v.label || v.name} <span className="mono">${v.name}</span>
-          {v.options?.length ? (
-            <select value={values[v.name] ?? v.default} onChange={(e) => onValue(v.name, e.target.value)}>
-              {v.options.map((o) => (
-                <option key={o} value={o}>
-                  {o}
-                </option>
-              ))}
-            </select>
-          ) : (
-            <input value={values[v.name] ?? v.default} onChange={(e) => onValue(v.name, e.target.value)} />
-          )}
-          {editMode && (
-            <button type="button" className="ghost small danger" onClick={() => onChange(variables.filter((_, j) => j !== i))}>
-              remove
-            </button>
-          )}
-        </label>
-      ))}
-      {editMode && (
-        <button
-          type="button"
-          onClick={() => {
-            const name = window.prompt("Variable name (used as $name in SQL)");
-            if (!name || !/^\w+$/.test(name)) return;
-            const def = window.prompt("Default value (SQL text, e.g. 'my-service')") ?? "";
-            const options = window.prompt("Options, comma separated (empty for free text)") ?? "";
-            onChange([
-              ...variables,
-              {
-                name,
-                label: name,
-                default: def,
-                ...(options.trim() ? { options: options.split(",").map((o) => o.trim()) } : {}),
-              },
-            ]);
-          }}
-        >
-          Add variable
-        </button>
-      )}
     </div>
   );
 }

@@ -1,6 +1,7 @@
 import { useEffect, useState } from "react";
 import { NavLink, Outlet, useLocation, useNavigate } from "react-router-dom";
 import { api } from "../api/client";
+import { NewProjectDialog } from "../components/NewProjectDialog";
 import { ShortcutHelp } from "../components/ShortcutHelp";
 import { useShortcuts } from "../hooks/useShortcuts";
 import { projectUrl, useProject, useSession } from "../session";
@@ -34,6 +35,7 @@ export function Layout() {
   const location = useLocation();
   const [theme, cycleTheme] = useTheme();
   const [help, setHelp] = useState(false);
+  const [creating, setCreating] = useState(false);
 
   useEffect(() => rememberProject(org.slug, project.slug), [org.slug, project.slug]);
 
@@ -45,18 +47,9 @@ export function Layout() {
     Escape: () => setHelp(false),
   });
 
-  async function switchTo(value: string) {
+  function switchTo(value: string) {
     if (value === "__new__") {
-      const name = window.prompt("Name of the new project");
-      if (!name) return;
-      const slug = name.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "");
-      try {
-        const created = await api.createProject(org.slug, slug, name);
-        await reload();
-        navigate(projectUrl(org.slug, created.slug, "live"));
-      } catch (e) {
-        window.alert((e as Error).message);
-      }
+      setCreating(true);
       return;
     }
     const [o, p] = value.split("/");
@@ -77,7 +70,7 @@ export function Layout() {
           aria-label="Project"
           data-testid="project-switcher"
           value={`${org.slug}/${project.slug}`}
-          onChange={(e) => void switchTo(e.target.value)}
+          onChange={(e) => switchTo(e.target.value)}
         >
           {me.organizations.map((o) => (
             <optgroup key={o.id} label={o.name}>
@@ -115,6 +108,19 @@ export function Layout() {
         <Outlet />
       </main>
       {help && <ShortcutHelp onClose={() => setHelp(false)} />}
+      {creating && (
+        <NewProjectDialog
+          client={api}
+          org={org.slug}
+          orgName={org.name}
+          onClose={() => setCreating(false)}
+          onCreated={async (created) => {
+            await reload();
+            setCreating(false);
+            navigate(projectUrl(org.slug, created.slug, "live"));
+          }}
+        />
+      )}
     </div>
   );
 }

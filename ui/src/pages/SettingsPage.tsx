@@ -2,6 +2,7 @@ import { useState, type FormEvent } from "react";
 import { api } from "../api/client";
 import type { Channel, ChannelInput, CreatedToken, TokenKind } from "../api/types";
 import { CopyButton } from "../components/CopyButton";
+import { ProjectMembers } from "../components/ProjectMembers";
 import { SetupSnippet } from "../components/SetupSnippet";
 import { Spinner } from "../components/Spinner";
 import { useAsync } from "../hooks/useAsync";
@@ -12,6 +13,7 @@ import { useProject, useSession } from "../session";
 const TABS = [
   ["tokens", "Tokens"],
   ["members", "Members"],
+  ["access", "Project access"],
   ["channels", "Channels"],
   ["project", "Project"],
   ["setup", "Send data"],
@@ -39,6 +41,7 @@ export default function SettingsPage() {
       </div>
       {tab === "tokens" && <TokensTab />}
       {tab === "members" && <MembersTab />}
+      {tab === "access" && <ProjectAccessTab />}
       {tab === "channels" && <ChannelsTab />}
       {tab === "project" && <ProjectTab />}
       {tab === "setup" && <SetupTab />}
@@ -311,6 +314,17 @@ function MembersTab() {
   );
 }
 
+function ProjectAccessTab() {
+  const { api, orgApi, project } = useProject();
+  const { me } = useSession();
+  return (
+    <>
+      <h2>Who can use {project.name}</h2>
+      <ProjectMembers api={api} orgApi={orgApi} canEdit={project.role === "admin"} currentUserId={me.user.id} />
+    </>
+  );
+}
+
 const EMPTY_CHANNEL: ChannelInput = { name: "", kind: "webhook", config: { url: "" } };
 
 function ChannelsTab() {
@@ -516,6 +530,7 @@ function ProjectTab() {
         <input
           type="number"
           min="1"
+          max="3650"
           value={retention}
           disabled={!isAdmin}
           onChange={(e) => setRetention(e.target.value)}
