@@ -43,7 +43,7 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 # Polling deadlines of Playwright's waits: generous, as the machine is shared and the stack freshly started.
-ACTION_TIMEOUT_MS = 15_000
+ACTION_TIMEOUT_MS = 30_000  # generous: a busy 2-core CI machine, first loads of lazy chunks
 expect.set_options(timeout=ACTION_TIMEOUT_MS)
 
 

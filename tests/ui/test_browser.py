@@ -28,7 +28,7 @@ from tests.ui.support import (
 
 pytestmark = pytest.mark.stack
 
-LIVE_DEADLINE_MS = 30_000
+LIVE_DEADLINE_MS = 60_000
 
 
 def tree_row(page: Page, text: str) -> Locator:
