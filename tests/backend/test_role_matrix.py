@@ -25,7 +25,7 @@ from hearth_backend.app import create_app
 from hearth_shared.db import DatabasePool
 from hearth_shared.tokens import TokenStore
 from tests.backend.conftest import backend_settings, make_tenant
-from tests.backend.people import browser, join_org, join_project, make_user, sign_in
+from tests.backend.people import browser, join_org, join_project, make_user, start_session
 from tests.fixtures.apps import AppClient
 
 ORG_RANK = {"guest": 0, "member": 1, "admin": 2}
@@ -447,7 +447,7 @@ async def world(
         await first.aclose()
         for actor in ACTORS:
             world.clients[actor] = browser(app)
-            await sign_in(world.clients[actor], f"{actor}@example.com")
+            await start_session(world.clients[actor], app, users[actor])
         try:
             yield world
         finally:

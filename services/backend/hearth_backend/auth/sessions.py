@@ -65,10 +65,14 @@ class SessionStore:
     async def destroy(self, session_id: str) -> None:
         await self._redis.delete(KEY_PREFIX + session_id)
 
+    def cookie_value(self, session: Session) -> str:
+        """What the session cookie holds: the session id, signed and timestamped."""
+        return self._signer.dumps(session.id)
+
     def set_cookies(self, response: Response, session: Session, *, secure: bool) -> None:
         response.set_cookie(
             SESSION_COOKIE,
-            self._signer.dumps(session.id),
+            self.cookie_value(session),
             max_age=self.ttl_seconds,
             httponly=True,
             secure=secure,
