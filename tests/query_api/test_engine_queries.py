@@ -4,6 +4,8 @@ from the catalog only, pruning by time, read-only SQL, atomic catalog swaps, tim
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -24,6 +26,7 @@ from hearth_query_api.service import QueryRequest, QueryService
 from hearth_query_api.slots import QuerySlots
 from hearth_shared.catalog import FileCatalog, TraceIndex
 from hearth_shared.db import DatabasePool
+from hearth_shared.errors import HearthError
 from hearth_shared.settings import StorageSettings
 from hearth_shared.storage import ObjectStorage, open_storage
 from tests.fixtures.s3 import S3Bucket
@@ -306,6 +309,42 @@ async def test_a_query_past_its_time_limit_is_stopped_and_its_process_killed(
         assert not psutil.pid_exists(worker) or psutil.Process(worker).status() == psutil.STATUS_ZOMBIE
         assert engine.pool.idle_pids() == []
 
+        assert await made.scalar("SELECT count(*) FROM records") == 2000  # on a new worker
+        assert engine.pool.idle_pids() not in ([], [worker])
+    finally:
+        engine.close()
+        await storage.close()
+
+
+async def test_a_query_worker_killed_from_outside_fails_its_query_only(
+    tmp_path: Path, db_pool: DatabasePool
+) -> None:
+    """SIGKILL of a query's worker process (the OOM killer, an operator): that query gets a clear error,
+    its slot comes back, and the next query runs on a fresh worker."""
+    storage_settings = StorageSettings(storage_url=f"file://{tmp_path / 'objects'}")
+    options = SessionOptions(
+        target_partitions=2, memory_limit_bytes=256 * 2**20, spill_dir=tmp_path / "spill"
+    )
+    options.prepare()
+    engine = ProcessEngine(options, storage_settings, timeout=120, workers=1)
+    storage = open_storage(storage_settings)
+    catalog = FileCatalog(db_pool)
+    made = Engine(
+        QueryService(catalog, engine, QuerySlots(1, retry_after=1)), Data(storage, catalog), storage, catalog
+    )
+    try:
+        rows = [record(PROJECT, T0 + i * HOUR / 5000, message=f"m{i}") for i in range(2000)]
+        await made.data.add("records", PROJECT, rows)
+        assert await made.scalar("SELECT count(*) FROM records") == 2000
+        (worker,) = engine.pool.idle_pids()
+        running = asyncio.create_task(made.run(HEAVY))
+        while engine.pool.idle_pids():  # noqa: ASYNC110 - polls another process's state: the worker taken
+            await asyncio.sleep(0.05)
+        await asyncio.sleep(0.5)
+        os.kill(worker, signal.SIGKILL)
+        with pytest.raises(HearthError, match="worker process died"):
+            await running
+        assert made.service.slots.in_use == 0
         assert await made.scalar("SELECT count(*) FROM records") == 2000  # on a new worker
         assert engine.pool.idle_pids() not in ([], [worker])
     finally:
