@@ -5,11 +5,13 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pyarrow as pa  # type: ignore[import-untyped, unused-ignore]
 from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import ExportLogsServiceRequest
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 from opentelemetry.proto.common.v1.common_pb2 import AnyValue, KeyValue
 
 from hearth_ingest.otlp import ConversionResult, logs_to_records, metrics_to_rows, spans_to_records
+from hearth_ingest.otlp.native import spans_body_to_records
 from hearth_shared.schema import validate_table
 
 NOW = datetime(2026, 5, 1, 12, 0, 0, 123456, tzinfo=UTC)
@@ -36,7 +38,27 @@ def convert(
     )
     validate_table("records", result.records)
     validate_table("metrics", result.metrics)
+    if signal == "traces":
+        # Every traces case is also a case of the C fast path: it must give the same rows.
+        native = spans_body_to_records(
+            request.SerializeToString(), project_id=PROJECT, received_at=received_at, now=now
+        )
+        validate_table("records", native.records)
+        assert_same_records(native.records, result.records)
+        assert (native.rejected, native.error_message) == (result.rejected, result.error_message)
     return result
+
+
+def assert_same_records(actual: pa.Table, expected: pa.Table) -> None:
+    """The same rows in any order (as multisets); a failure names the first row that differs."""
+    assert actual.num_rows == expected.num_rows, (actual.num_rows, expected.num_rows)
+    got, want = sorted(map(_row_text, actual.to_pylist())), sorted(map(_row_text, expected.to_pylist()))
+    for got_row, want_row in zip(got, want, strict=True):
+        assert got_row == want_row
+
+
+def _row_text(row: dict[str, Any]) -> str:
+    return repr(sorted(row.items()))
 
 
 def rows(result: ConversionResult, *, kind: str | None = None) -> list[dict[str, Any]]:

@@ -73,6 +73,14 @@ class IngestSettings(ServiceSettings, DatabaseSettings, RedisSettings, StorageSe
             "conversion; for tests of the HTTP layer only."
         ),
     )
+    native_conversion: bool = Field(
+        default=True,
+        description=(
+            "Convert spans with the C fast path (native/otlp), falling back to the Python converter for "
+            "the spans it does not handle; false converts everything in Python (a baseline for benchmarks, "
+            "and a way out should the fast path ever misbehave: both give the same rows)."
+        ),
+    )
     node_id: str = Field(
         default="",
         description=(

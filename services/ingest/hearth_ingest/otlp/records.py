@@ -137,7 +137,7 @@ def spans_to_records(
         resource = resource_columns(resource_spans.resource)
         for scope_spans in resource_spans.scope_spans:
             scope = scope_columns(scope_spans.scope)
-            accepted += _convert_spans(scope_spans.spans, builder, rejections)
+            accepted += convert_spans_into(scope_spans.spans, builder, rejections)
             builder.close_segment(resource, scope)
     return finish_request(
         builder,
@@ -149,7 +149,7 @@ def spans_to_records(
     )
 
 
-def _convert_spans(spans: Any, builder: RecordsBuilder, rejections: Rejections) -> int:  # noqa: PLR0912, PLR0915 - the hot loop, flat on purpose
+def convert_spans_into(spans: Any, builder: RecordsBuilder, rejections: Rejections) -> int:  # noqa: PLR0912, PLR0915 - the hot loop, flat on purpose
     """Append the rows of one ``ScopeSpans``; returns how many spans were accepted.
 
     This loop is the ingest ceiling (reference/measured.md), so it trades style for speed: list appends

@@ -62,7 +62,7 @@ def attributes_dict(key_values: Iterable[Any]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for kv in key_values:
         value = kv.value
-        # Non-empty strings and non-zero ints are read directly (see records._convert_spans).
+        # Non-empty strings and non-zero ints are read directly (see records.convert_spans_into).
         item = value.string_value or value.int_value
         out[kv.key] = item if item else any_value(value)
     return out

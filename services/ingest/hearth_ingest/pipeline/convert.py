@@ -14,17 +14,22 @@ from opentelemetry.proto.collector.metrics.v1.metrics_service_pb2 import ExportM
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 
 from hearth_ingest.otlp import ConversionResult, logs_to_records, metrics_to_rows, spans_to_records
+from hearth_ingest.otlp.native import spans_body_to_records
 from hearth_ingest.wal.format import Signal, WalRecord
 from hearth_shared.catalog.files import TableName
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
-def convert_record(record: WalRecord) -> list[tuple[TableName, pa.Table]]:
+def convert_record(record: WalRecord, *, native: bool = True) -> list[tuple[TableName, pa.Table]]:
     received_at = EPOCH + timedelta(microseconds=record.received_at_ns // 1000)  # exact, unlike a float
     project_id = record.project_id
     result: ConversionResult
-    if record.signal is Signal.TRACES:
+    if record.signal is Signal.TRACES and native:
+        result = spans_body_to_records(
+            record.body, project_id=project_id, received_at=received_at, now=received_at
+        )
+    elif record.signal is Signal.TRACES:
         request = ExportTraceServiceRequest.FromString(record.body)
         result = spans_to_records(request, project_id=project_id, received_at=received_at, now=received_at)
     elif record.signal is Signal.LOGS:

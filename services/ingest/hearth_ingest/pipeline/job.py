@@ -97,7 +97,7 @@ class SegmentProcessor:
         partitions: dict[tuple[TableName, str, date], list[pa.Table]] = defaultdict(list)
         live: dict[str, list[pa.Table]] = defaultdict(list)
         for record in result.records:
-            for table_name, table in convert_record(record):
+            for table_name, table in convert_record(record, native=self.settings.native_conversion):
                 if table.num_rows == 0:
                     continue
                 if table_name == "records":
