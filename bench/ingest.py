@@ -328,6 +328,7 @@ def report(  # noqa: PLR0917 - one call site, every figure needs these
     lines = [
         ("load", f"{args.duration:.0f} s, {args.connections} conns, {SPANS_PER_REQUEST}-span gzip, {pace}"),
         ("ingest replicas", str(args.ingest_replicas)),
+        ("span conversion", args.conversion),
         ("accepted", f"{load.acked_spans / load_seconds:,.0f} spans/s ({load.acked_spans:,} spans)"),
         ("refused", str(load.refused or "none")),
         ("durable during load", f"{at_load_end / load_seconds:,.0f} spans/s"),
@@ -367,6 +368,12 @@ def main() -> None:
     parser.add_argument(
         "--tokens", type=int, default=4, help="write tokens the connections use (spread over replicas)"
     )
+    parser.add_argument(
+        "--conversion",
+        choices=["native", "python"],
+        default="native",
+        help="span conversion: the C fast path, or pure Python (the baseline it is measured against)",
+    )
     args = parser.parse_args()
 
     rng = random.Random(20261123)
@@ -374,8 +381,11 @@ def main() -> None:
     bodies = [gzip.compress(build_request(rng, now_ns), 6) for _ in range(args.bodies)]
     args.baseline = decode_baseline(bodies)
     with tempfile.TemporaryDirectory(prefix="hearth-bench-") as temp:
-        replicas = {"HEARTH_INGEST_REPLICAS": str(args.ingest_replicas)}
-        stack = start_stack(Path(temp) / "data", extra_env=replicas)
+        extra_env = {
+            "HEARTH_INGEST_REPLICAS": str(args.ingest_replicas),
+            "HEARTH_INGEST_NATIVE_CONVERSION": str(args.conversion == "native").lower(),
+        }
+        stack = start_stack(Path(temp) / "data", extra_env=extra_env)
         try:
             asyncio.run(run(args, stack, bodies))
         finally:

@@ -1,9 +1,10 @@
 """The live tail: ingest publishes each converted batch of ``records`` rows to a bounded Redis stream per
 project; the backend reads it for live views. One definition of the key and the entry format.
 
-An entry is ``{"rows": <count>, "arrow": <Arrow IPC stream, zstd-compressed buffers>}``. Compression
-matters: a 1000-span batch is ~1.5 MB as plain Arrow and ~10x less compressed, and Redis keeps
-``maxlen`` entries of every project in memory.
+An entry is ``{"rows": <count>, "arrow": <Arrow IPC stream, lz4-compressed buffers>}``. Compression
+matters: a 1000-span batch is ~1.5 MB as plain Arrow and ~7x less compressed, and Redis keeps
+``maxlen`` entries of every project in memory. lz4 rather than zstd: on Logfire-shaped rows zstd is
+~45% smaller but costs 4x the CPU to write (3.2 against 0.75 us/span) and to read, on the ingest path.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from collections.abc import Mapping
 import pyarrow as pa  # type: ignore[import-untyped, unused-ignore]
 
 _KEY = "hearth:live:{project_id}"
-_WRITE_OPTIONS = pa.ipc.IpcWriteOptions(compression="zstd")
+_WRITE_OPTIONS = pa.ipc.IpcWriteOptions(compression="lz4")
 
 
 def live_stream_key(project_id: str) -> str:

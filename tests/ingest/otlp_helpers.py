@@ -150,3 +150,20 @@ def logs_request(
             else:
                 setattr(record, name, value)
     return request
+
+
+def wire_varint(value: int) -> bytes:
+    """A protobuf varint, for requests built byte by byte (wire-format oddities protobuf would not write)."""
+    out = bytearray()
+    while True:
+        byte, value = value & 0x7F, value >> 7
+        out.append(byte | (0x80 if value else 0))
+        if not value:
+            return bytes(out)
+
+
+def wire_field(number: int, wire_type: int, payload: bytes) -> bytes:
+    """One protobuf field: its tag, then ``payload`` (length-prefixed for wire type 2)."""
+    if wire_type == 2:
+        payload = wire_varint(len(payload)) + payload
+    return wire_varint(number << 3 | wire_type) + payload

@@ -22,7 +22,17 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTrace
 from bench.workload import build_request
 from hearth_ingest.otlp.native import spans_body_to_records
 from hearth_ingest.otlp.result import Rejections
-from tests.ingest.otlp_helpers import NOW, PROJECT, RECEIVED, any_value, assert_same_records, convert, ns
+from tests.ingest.otlp_helpers import (
+    NOW,
+    PROJECT,
+    RECEIVED,
+    any_value,
+    assert_same_records,
+    convert,
+    ns,
+    wire_field,
+    wire_varint,
+)
 
 WINDOW = Rejections.for_window("spans", NOW)
 
@@ -193,32 +203,22 @@ def test_only_the_spans_with_events_go_to_python() -> None:
     assert result.records.num_rows == 999 + 1  # the kept spans (an exception makes no row), the ingest error
 
 
-def _varint(value: int) -> bytes:
-    out = bytearray()
-    while True:
-        byte, value = value & 0x7F, value >> 7
-        out.append(byte | (0x80 if value else 0))
-        if not value:
-            return bytes(out)
-
-
-def _field(number: int, wire_type: int, payload: bytes) -> bytes:
-    if wire_type == 2:
-        payload = _varint(len(payload)) + payload
-    return _varint(number << 3 | wire_type) + payload
-
-
 def _request_with_span(extra_span_fields: bytes) -> bytes:
-    span = _field(1, 2, bytes(range(1, 17))) + _field(2, 2, bytes(range(1, 9))) + _field(5, 2, b"name")
-    span += _field(7, 1, ns(NOW).to_bytes(8, "little")) + extra_span_fields
-    return _field(1, 2, _field(2, 2, _field(2, 2, span)))
+    span = (
+        wire_field(1, 2, bytes(range(1, 17)))
+        + wire_field(2, 2, bytes(range(1, 9)))
+        + wire_field(5, 2, b"name")
+    )
+    span += wire_field(7, 1, ns(NOW).to_bytes(8, "little")) + extra_span_fields
+    return wire_field(1, 2, wire_field(2, 2, wire_field(2, 2, span)))
 
 
 def test_wire_format_oddities_are_left_to_the_python_converter() -> None:
     oddities = {
-        "end time sent as a varint (protobuf keeps it as an unknown field)": _field(8, 0, _varint(5)),
-        "the status message sent twice (protobuf merges them)": _field(15, 2, _field(3, 0, b"\x02")) * 2,
-        "a group": _varint(20 << 3 | 3) + _varint(20 << 3 | 4),
+        "end time sent as a varint (protobuf keeps it as an unknown field)": wire_field(8, 0, wire_varint(5)),
+        "the status message sent twice (protobuf merges them)": wire_field(15, 2, wire_field(3, 0, b"\x02"))
+        * 2,
+        "a group": wire_varint(20 << 3 | 3) + wire_varint(20 << 3 | 4),
     }
     for reason, extra in oddities.items():
         body = _request_with_span(extra)
@@ -227,8 +227,10 @@ def test_wire_format_oddities_are_left_to_the_python_converter() -> None:
 
 
 def test_unknown_fields_are_skipped_by_the_c_path() -> None:
-    body = _request_with_span(_field(99, 2, b"future") + _field(98, 0, _varint(1)) + _field(97, 5, b"abcd"))
-    body += _field(50, 2, b"unknown top-level field")
+    body = _request_with_span(
+        wire_field(99, 2, b"future") + wire_field(98, 0, wire_varint(1)) + wire_field(97, 5, b"abcd")
+    )
+    body += wire_field(50, 2, b"unknown top-level field")
     converted = convert_spans(body, WINDOW.window_start, WINDOW.window_end)
     assert converted is not None
     assert converted[0] == 1

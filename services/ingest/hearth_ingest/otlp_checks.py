@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
+from hearth_otlp_native import count_spans
+
 from hearth_ingest.otlp.result import Rejections
 
 Signal = Literal["traces", "logs", "metrics"]
@@ -44,12 +46,27 @@ def received_at(received_at_ns: int) -> datetime:
     return _EPOCH + timedelta(microseconds=received_at_ns // 1000)
 
 
-def count_rejections(signal: Signal, request: Any, received_at_ns: int) -> DoorCount:
-    """Records in ``request`` (an ``Export*ServiceRequest``) and how many the conversion will reject."""
+def count_rejections(
+    signal: Signal, request: Any, received_at_ns: int, *, protobuf_body: bytes | None = None
+) -> DoorCount:
+    """Records in ``request`` (an ``Export*ServiceRequest``) and how many the conversion will reject.
+
+    ``protobuf_body``, the request's protobuf bytes when it came as protobuf, lets the C code count
+    spans without walking the Python message (the same rules; about 5x cheaper).
+    """
     now = received_at(received_at_ns)
     if signal == "traces":
         rejections = Rejections.for_window("spans", now)
-        total = _check_spans(request, rejections)
+        counted = None
+        if protobuf_body is not None:
+            counted = count_spans(protobuf_body, rejections.window_start, rejections.window_end)
+        if counted is None:
+            total = _check_spans(request, rejections)
+        else:
+            total, too_old, too_new, invalid_ids = counted
+            for reason, count in (("too_old", too_old), ("too_new", too_new), ("invalid_ids", invalid_ids)):
+                if count:
+                    rejections.reasons[reason] = count
     elif signal == "logs":
         rejections = Rejections.for_window("log records", now)
         total = _check_logs(request, rejections, received_ns=received_at_ns // 1000 * 1000)

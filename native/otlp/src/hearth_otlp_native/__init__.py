@@ -4,6 +4,6 @@ Use it through ``hearth_ingest.otlp.native``, which assembles the Arrow table an
 module reports as complex (and every request it declines) through the Python conversion.
 """
 
-from hearth_otlp_native._spans import configure, convert_spans
+from hearth_otlp_native._spans import configure, convert_spans, count_spans
 
-__all__ = ["configure", "convert_spans"]
+__all__ = ["configure", "convert_spans", "count_spans"]

@@ -24,3 +24,7 @@ def convert_spans(
     ]
     | None
 ): ...
+def count_spans(
+    body: bytes, window_start_ns: int, window_end_ns: int
+) -> tuple[int, int, int, int] | None:  # (spans, too old, too new, invalid ids); None: count in Python
+    ...

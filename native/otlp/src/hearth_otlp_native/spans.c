@@ -177,7 +177,7 @@ typedef struct {
     const uint8_t *p, *end;
 } Reader;
 
-static inline int read_varint(Reader *r, uint64_t *out) {
+static int read_varint_slow(Reader *r, uint64_t *out) {
     uint64_t value = 0;
     for (int shift = 0; shift < 64; shift += 7) {
         if (r->p >= r->end) return 0;
@@ -189,6 +189,15 @@ static inline int read_varint(Reader *r, uint64_t *out) {
         }
     }
     return 0; /* more than 10 bytes */
+}
+
+static inline int read_varint(Reader *r, uint64_t *out) {
+    /* tags, lengths and most values are one byte */
+    if (r->p < r->end && *r->p < 0x80) {
+        *out = *r->p++;
+        return 1;
+    }
+    return read_varint_slow(r, out);
 }
 
 /* The next field's number and wire type; 0 at the end, -1 on malformed input. */
@@ -361,13 +370,20 @@ static int parse_key_value(Reader r, Attr *a) {
 
 static const char HEX[] = "0123456789abcdef";
 
+/* 1 for the bytes JSON strings escape: control characters, '"' and '\\' */
+static const uint8_t NEEDS_ESCAPE[256] = {
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0,
+};
+
 static int json_string(Buf *b, const uint8_t *s, size_t n) {
     if (buf_reserve(b, n + 2) < 0) return -1;
     b->data[b->len++] = '"';
     size_t run = 0;
     for (size_t i = 0; i < n; i++) {
         uint8_t c = s[i];
-        if (c >= 0x20 && c != '"' && c != '\\') continue;
+        if (!NEEDS_ESCAPE[c]) continue;
         if (buf_put(b, s + run, i - run) < 0) return -1;
         run = i + 1;
         char esc[6];
@@ -395,10 +411,21 @@ static int json_string(Buf *b, const uint8_t *s, size_t n) {
     return buf_putc(b, '"');
 }
 
+/* Decimal digits of `v` written backwards from `end`; returns where they start. */
+static char *format_int(int64_t v, char *end) {
+    uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+    do {
+        *--end = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    if (v < 0) *--end = '-';
+    return end;
+}
+
 static int json_int(Buf *b, int64_t v) {
     char text[24];
-    int n = snprintf(text, sizeof text, "%lld", (long long)v);
-    return buf_put(b, text, (size_t)n);
+    char *start = format_int(v, text + sizeof text);
+    return buf_put(b, start, (size_t)(text + sizeof text - start));
 }
 
 static PyObject *orjson_dumps, *orjson_loads, *json_decode_error, *schema_keys_of;
@@ -464,6 +491,7 @@ typedef struct {
 
 typedef struct {
     SchemaEntry slots[SCHEMA_SLOTS];
+    SchemaEntry *last; /* consecutive spans mostly share their schema */
 } SchemaCache;
 
 static void schema_cache_free(SchemaCache *cache) {
@@ -471,9 +499,12 @@ static void schema_cache_free(SchemaCache *cache) {
 }
 
 static PyObject *schema_keys(SchemaCache *cache, const uint8_t *s, size_t n) {
+    SchemaEntry *last = cache->last;
+    if (last && last->schema_len == n && memcmp(last->schema, s, n) == 0) return last->keys;
     uint32_t h = 2166136261u;
     for (size_t i = 0; i < n; i++) h = (h ^ s[i]) * 16777619u;
     SchemaEntry *e = &cache->slots[h % SCHEMA_SLOTS];
+    cache->last = e;
     if (e->keys && e->schema_len == n && memcmp(e->schema, s, n) == 0) return e->keys;
     PyObject *text = PyUnicode_DecodeUTF8((const char *)s, (Py_ssize_t)n, "strict");
     if (!text) return NULL;
@@ -568,8 +599,13 @@ typedef struct {
     uint64_t start, end;
     int64_t status_code;
     int has_events_or_links, status_seen;
-    Reader attributes[1]; /* the whole span message, re-read for field 9 */
+    int attributes_rc; /* the first non-OK result of parsing an attribute */
 } Span;
+
+typedef struct {
+    Attr *items;
+    size_t n, cap;
+} Attrs;
 
 static int parse_status(Reader r, Span *s) {
     uint32_t field, wt;
@@ -592,12 +628,15 @@ static int parse_status(Reader r, Span *s) {
     return got < 0 ? BAIL : OK;
 }
 
-static int parse_span(Reader r, Span *s) {
+static int add_attribute(Reader kv, Span *s, Attrs *attrs);
+
+/* The span's fields, and its attributes into `attrs` (a span with events or links gets no further). */
+static int parse_span(Reader r, Span *s, Attrs *attrs) {
     uint32_t field, wt;
     int got;
     memset(s, 0, sizeof *s);
     s->name = (const uint8_t *)"";
-    s->attributes[0] = r;
+    attrs->n = 0;
     while ((got = next_field(&r, &field, &wt)) == 1) {
         Reader sub;
         switch (field) {
@@ -640,6 +679,10 @@ static int parse_span(Reader r, Span *s) {
             break;
         case 9:
             if (wt != WT_LEN || !read_len(&r, &sub)) return BAIL;
+            if (s->attributes_rc == OK && !s->has_events_or_links) {
+                int rc = add_attribute(sub, s, attrs);
+                if (rc == FAIL || rc == BAIL) return rc;
+            }
             break;
         default:
             if (!skip_field(&r, wt)) return BAIL;
@@ -664,11 +707,6 @@ static inline int str_is(const Attr *a, const char *text, size_t n) {
 }
 #define STR_IS(a, literal) str_is((a), literal, sizeof(literal) - 1)
 
-typedef struct {
-    Attr *items;
-    size_t n, cap;
-} Attrs;
-
 static const Attr *find(const Attrs *attrs, const char *key, size_t n) {
     for (size_t i = 0; i < attrs->n; i++)
         if (!attrs->items[i].removed && key_is(&attrs->items[i], key, n)) return &attrs->items[i];
@@ -676,36 +714,30 @@ static const Attr *find(const Attrs *attrs, const char *key, size_t n) {
 }
 #define FIND(attrs, literal) find((attrs), literal, sizeof(literal) - 1)
 
-static int read_attributes(const Span *s, Attrs *attrs) {
-    Reader r = s->attributes[0];
-    uint32_t field, wt;
-    int got;
-    attrs->n = 0;
-    while ((got = next_field(&r, &field, &wt)) == 1) {
-        Reader sub;
-        if (field != 9) {
-            skip_field(&r, wt); /* parse_span checked the span */
-            continue;
+static int add_attribute(Reader kv, Span *s, Attrs *attrs) {
+    if (attrs->n == attrs->cap) {
+        size_t cap = attrs->cap ? attrs->cap * 2 : 32;
+        Attr *items = PyMem_Realloc(attrs->items, cap * sizeof(Attr));
+        if (!items) {
+            PyErr_NoMemory();
+            return FAIL;
         }
-        read_len(&r, &sub);
-        if (attrs->n == attrs->cap) {
-            size_t cap = attrs->cap ? attrs->cap * 2 : 32;
-            Attr *items = PyMem_Realloc(attrs->items, cap * sizeof(Attr));
-            if (!items) {
-                PyErr_NoMemory();
-                return FAIL;
-            }
-            attrs->items = items;
-            attrs->cap = cap;
-        }
-        Attr *a = &attrs->items[attrs->n];
-        int rc = parse_key_value(sub, a);
-        if (rc != OK) return rc;
-        /* Duplicate keys: a dict keeps the first position with the last value. Rare: Python. */
-        for (size_t i = 0; i < attrs->n; i++)
-            if (key_is(&attrs->items[i], (const char *)a->key, a->key_len)) return COMPLEX;
-        attrs->n++;
+        attrs->items = items;
+        attrs->cap = cap;
     }
+    Attr *a = &attrs->items[attrs->n];
+    int rc = parse_key_value(kv, a);
+    if (rc != OK) {
+        s->attributes_rc = rc;
+        return rc;
+    }
+    /* Duplicate keys: a dict keeps the first position with the last value. Rare: Python. */
+    for (size_t i = 0; i < attrs->n; i++)
+        if (key_is(&attrs->items[i], (const char *)a->key, a->key_len)) {
+            s->attributes_rc = COMPLEX;
+            return COMPLEX;
+        }
+    attrs->n++;
     return OK;
 }
 
@@ -715,8 +747,8 @@ static int put_text(StrCol *c, const Attr *a) {
     if (a->type == V_STR) return strcol_append(c, a->s, a->s_len);
     if (a->type == V_INT) {
         char text[24];
-        int n = snprintf(text, sizeof text, "%lld", (long long)a->i);
-        return strcol_append(c, (const uint8_t *)text, (size_t)n);
+        char *start = format_int(a->i, text + sizeof text);
+        return strcol_append(c, (const uint8_t *)start, (size_t)(text + sizeof text - start));
     }
     if (a->type == V_DOUBLE) {
         char *text = PyOS_double_to_string(a->d, 'r', 0, Py_DTSF_ADD_DOT_0, NULL);
@@ -751,7 +783,7 @@ static int convert_span(const Span *s, Attrs *attrs, Columns *c, SchemaCache *sc
     if (s->start < lo || s->start > hi) return COMPLEX;
     if (s->trace_len != 16 || s->span_len != 8 || is_zero(s->trace_id, 16) || is_zero(s->span_id, 8))
         return COMPLEX;
-    int rc = read_attributes(s, attrs);
+    int rc = s->attributes_rc;
     if (rc != OK) return rc;
 
     /* logfire.* attributes that become columns (popped from the attributes) */
@@ -1055,7 +1087,7 @@ static int convert_scope_spans(Request *q, Reader r, Py_ssize_t resource, Py_ssi
         }
         read_len(&r, &sub);
         Span span;
-        int rc = parse_span(sub, &span);
+        int rc = parse_span(sub, &span, &q->attrs);
         if (rc == OK) rc = convert_span(&span, &q->attrs, &q->columns, &q->schemas, lo, hi);
         if (rc == COMPLEX) {
             if (append_new(q->complex, Py_BuildValue("(nnn)", resource, scope_in_resource, span_index)) < 0)
@@ -1160,6 +1192,75 @@ done:
     return result;
 }
 
+/* ------------------------------------------------------------------ the door count */
+
+/* What the HTTP layer answers in partial_success before any conversion: the rejection rules of
+   hearth_ingest.otlp_checks for spans, read straight from the request bytes. */
+typedef struct {
+    uint64_t lo, hi;
+    Py_ssize_t total, too_old, too_new, invalid_ids;
+} DoorCount;
+
+static int count_span(Reader r, DoorCount *count) {
+    uint32_t field, wt;
+    int got;
+    uint64_t start = 0;
+    size_t trace_len = 0, span_len = 0;
+    const uint8_t *trace_id = NULL, *span_id = NULL;
+    while ((got = next_field(&r, &field, &wt)) == 1) {
+        Reader sub;
+        if ((field == 1 || field == 2) && wt == WT_LEN) {
+            if (!read_len(&r, &sub)) return 0;
+            if (field == 1) trace_id = sub.p, trace_len = (size_t)(sub.end - sub.p);
+            else span_id = sub.p, span_len = (size_t)(sub.end - sub.p);
+        } else if (field == 7 && wt == WT_I64) {
+            if (!read_fixed64(&r, &start)) return 0;
+        } else if (field <= 2 || field == 7) {
+            return 0; /* a wire type protobuf would keep as an unknown field: Python decides */
+        } else if (!skip_field(&r, wt)) {
+            return 0;
+        }
+    }
+    if (got < 0) return 0;
+    count->total++;
+    if (start < count->lo) count->too_old++;
+    else if (start > count->hi) count->too_new++;
+    else if (trace_len != 16 || span_len != 8 || is_zero(trace_id, 16) || is_zero(span_id, 8))
+        count->invalid_ids++;
+    return 1;
+}
+
+/* The repeated message `field` of each message in `r`, `depth` levels down, then count_span. */
+static int count_level(Reader r, int depth, DoorCount *count) {
+    static const uint32_t FIELDS[] = {1, 2, 2}; /* resource_spans, scope_spans, spans */
+    uint32_t field, wt;
+    int got;
+    while ((got = next_field(&r, &field, &wt)) == 1) {
+        Reader sub;
+        if (field != FIELDS[depth]) {
+            if (!skip_field(&r, wt)) return 0;
+            continue;
+        }
+        if (wt != WT_LEN || !read_len(&r, &sub)) return 0;
+        if (!(depth == 2 ? count_span(sub, count) : count_level(sub, depth + 1, count))) return 0;
+    }
+    return got == 0;
+}
+
+static PyObject *count_spans(PyObject *module, PyObject *args) {
+    Py_buffer body;
+    DoorCount count = {0};
+    unsigned long long lo, hi;
+    if (!PyArg_ParseTuple(args, "y*KK", &body, &lo, &hi)) return NULL;
+    count.lo = lo;
+    count.hi = hi;
+    Reader r = {body.buf, (const uint8_t *)body.buf + body.len};
+    int ok = count_level(r, 0, &count);
+    PyBuffer_Release(&body);
+    if (!ok) Py_RETURN_NONE;
+    return Py_BuildValue("(nnnn)", count.total, count.too_old, count.too_new, count.invalid_ids);
+}
+
 static PyObject *configure(PyObject *module, PyObject *args) {
     PyObject *dumps, *loads, *error, *keys;
     if (!PyArg_ParseTuple(args, "OOOO", &dumps, &loads, &error, &keys)) return NULL;
@@ -1174,6 +1275,8 @@ static PyMethodDef methods[] = {
     {"convert_spans", convert_spans, METH_VARARGS,
      "convert_spans(body, window_start_ns, window_end_ns) -> (rows, columns, runs, resources, scopes, "
      "complex) or None"},
+    {"count_spans", count_spans, METH_VARARGS,
+     "count_spans(body, window_start_ns, window_end_ns) -> (spans, too_old, too_new, invalid_ids) or None"},
     {"configure", configure, METH_VARARGS, "configure(orjson_dumps, orjson_loads, JSONDecodeError, schema_keys)"},
     {NULL, NULL, 0, NULL},
 };

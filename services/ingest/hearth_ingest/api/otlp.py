@@ -153,7 +153,9 @@ async def export(request: Request, signal: OtlpSignal) -> Response:
     del raw
     message = decode_request(signal, body, request.headers["content-type"])
     received_at_ns = time.time_ns()
-    count = count_rejections(signal, message, received_at_ns)
+    count = count_rejections(
+        signal, message, received_at_ns, protobuf_body=body if form == "protobuf" else None
+    )
     spec = _SIGNALS[signal]
     if count.total:
         wal_body = body if form == "protobuf" else message.SerializeToString()

@@ -53,7 +53,7 @@ SPARSE_COLUMNS: dict[str, Any] = {
 #: Columns held as orjson bytes until the end (valid UTF-8 by construction).
 _JSON_COLUMNS = frozenset({"attributes", "otel_events", "otel_links"})
 _TIMESTAMP = RECORDS_SCHEMA.field("start_timestamp").type
-_EMPTY_METRICS = METRICS_SCHEMA.empty_table()  # immutable: one for every traces/logs result
+EMPTY_METRICS = METRICS_SCHEMA.empty_table()  # immutable: one for every traces/logs result
 _JSON_SCHEMA_CACHE_SIZE = 4096
 
 
@@ -341,7 +341,7 @@ def finish_request(
         )
     return ConversionResult(
         records=builder.table(project_id=project_id, created_at_us=received_ns // 1000),
-        metrics=metrics if metrics is not None else _EMPTY_METRICS,
+        metrics=metrics if metrics is not None else EMPTY_METRICS,
         rejected=rejections.total,
         error_message=error_message,
     )

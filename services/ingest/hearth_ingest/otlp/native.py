@@ -22,7 +22,13 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTrace
 from opentelemetry.proto.common.v1.common_pb2 import InstrumentationScope
 from opentelemetry.proto.resource.v1.resource_pb2 import Resource
 
-from hearth_ingest.otlp.builder import SPARSE_COLUMNS, RecordsBuilder, finish_request, json_schema_keys
+from hearth_ingest.otlp.builder import (
+    EMPTY_METRICS,
+    SPARSE_COLUMNS,
+    RecordsBuilder,
+    finish_request,
+    json_schema_keys,
+)
 from hearth_ingest.otlp.context import Segments, columns_table, repeat, resource_columns, scope_columns
 from hearth_ingest.otlp.records import convert_spans_into, spans_to_records
 from hearth_ingest.otlp.result import ConversionResult, Rejections, unix_nano
@@ -61,6 +67,11 @@ def spans_body_to_records(
             spans = [scope_spans.spans[index] for _, _, index in group]
             accepted += convert_spans_into(spans, builder, rejections)
             builder.close_segment(resource_columns(resource_spans.resource), scope_columns(scope_spans.scope))
+    native = _native_table(
+        rows, columns, _segments(runs, resources, scopes), project_id, unix_nano(received_at) // 1000
+    )
+    if not complex_spans:  # (rejected spans are among the complex ones)
+        return ConversionResult(native, EMPTY_METRICS, 0, "")
     result = finish_request(
         builder,
         rejections,
@@ -69,14 +80,8 @@ def spans_body_to_records(
         project_id=project_id,
         received_at=received_at,
     )
-    if not rows:
-        return result
-    native = _native_table(
-        rows, columns, _segments(runs, resources, scopes), project_id, unix_nano(received_at) // 1000
-    )
-    if result.records.num_rows:
-        native = pa.concat_tables([native, result.records])
-    return ConversionResult(native, result.metrics, result.rejected, result.error_message)
+    records = pa.concat_tables([native, result.records]) if rows else result.records
+    return ConversionResult(records, result.metrics, result.rejected, result.error_message)
 
 
 def _segments(
