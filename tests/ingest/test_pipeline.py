@@ -22,7 +22,7 @@ from opentelemetry.proto.resource.v1.resource_pb2 import Resource
 from opentelemetry.proto.trace.v1.trace_pb2 import ResourceSpans, ScopeSpans, Span
 
 from hearth_ingest.pipeline import SegmentPipeline
-from hearth_ingest.pipeline.job import SegmentProcessor
+from hearth_ingest.pipeline.job import SegmentProcessor, live_tail_length
 from hearth_ingest.settings import IngestSettings
 from hearth_ingest.wal.format import Signal, WalRecord, encode
 from hearth_ingest.wal.segments import Segment, sealed_segments
@@ -229,3 +229,18 @@ async def test_zero_workers_disables_the_pipeline(tmp_path: Path, workers: int) 
     pipeline.submit(Segment(1, tmp_path / "x.sealed"))
     assert pipeline.backlog == 0
     await pipeline.close()
+
+
+@pytest.mark.parametrize(
+    ("max_len", "max_bytes", "entry_bytes", "expected"),
+    [
+        (200, 128 * 2**20, 2_000, 200),  # small entries: the entry count bounds the stream
+        (200, 128 * 2**20, 6 * 2**20, 21),  # several MB each under load: the byte budget does
+        (200, 1_000, 6 * 2**20, 1),  # never below one entry (the newest)
+    ],
+)
+def test_live_tail_length_follows_the_byte_budget(
+    max_len: int, max_bytes: int, entry_bytes: int, expected: int
+) -> None:
+    settings = IngestSettings(live_tail_max_len=max_len, live_tail_max_bytes=max_bytes)
+    assert live_tail_length(settings, entry_bytes) == expected

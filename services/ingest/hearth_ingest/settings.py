@@ -93,8 +93,18 @@ class IngestSettings(ServiceSettings, DatabaseSettings, RedisSettings, StorageSe
         ge=1,
         description=(
             "Entries kept, approximately, in each project's live-tail stream in Redis: one entry per "
-            "project per WAL segment (up to 4 per second under load, ~2.5 MB each at full rate), so the "
-            "default keeps about a minute of history under load and more when quiet."
+            "project per WAL segment (up to 4 per second under load), so the default keeps about a minute "
+            "of history when the entries are small; HEARTH_LIVE_TAIL_MAX_BYTES bounds it under load."
+        ),
+    )
+    live_tail_max_bytes: int = Field(
+        default=128 * MIB,
+        ge=1,
+        description=(
+            "Approximate Redis memory for each project's live-tail stream: each new entry trims the "
+            "stream to as many entries of its size as fit (at least one). Under a heavy load (entries of "
+            "several MB, ~220 bytes per span) this keeps some seconds of history rather than a minute; "
+            "live views only need what a reconnecting viewer missed."
         ),
     )
 

@@ -183,12 +183,18 @@ class SegmentProcessor:
                     pipe.xadd(
                         live_stream_key(project_id),
                         entry,  # type: ignore[arg-type]  # redis-py's stubs want a narrower mapping
-                        maxlen=self.settings.live_tail_max_len,
+                        maxlen=live_tail_length(self.settings, len(entry["arrow"])),  # type: ignore[arg-type]
                         approximate=True,
                     )
                 await pipe.execute()
         except Exception as exc:  # a Redis outage must not hold back durable data
             logger.warning("live tail publish failed: %s", exc)
+
+
+def live_tail_length(settings: IngestSettings, entry_bytes: int) -> int:
+    """How many entries of this size the project's live-tail stream keeps: the byte budget's worth,
+    at least one, at most ``live_tail_max_len``."""
+    return max(1, min(settings.live_tail_max_len, settings.live_tail_max_bytes // max(entry_bytes, 1)))
 
 
 def _utc(value: datetime | None, fallback: datetime) -> datetime:
