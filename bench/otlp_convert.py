@@ -1,7 +1,8 @@
 """OTLP → Arrow conversion throughput, on Logfire-shaped trace requests.
 
 Builds export requests like the ``logfire`` SDK sends (``bench/workload.py``), then prints
-spans/s per core for decode alone and for decode + conversion to a ``records`` table (best of N loops).
+spans/s per core for decode alone, for decode + the Python conversion to a ``records`` table, and for
+the C fast path from the bytes (best of N loops, interleaved).
 Compare with measured.md: decode ~700k spans/s, decode + pure-Python walk ~74k spans/s; absolute
 figures move with the machine's load, the decode/convert ratio much less.
 
@@ -23,6 +24,7 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTrace
 
 from bench.workload import SPANS_PER_REQUEST, build_request
 from hearth_ingest.otlp import decode_request, spans_to_records
+from hearth_ingest.otlp.native import spans_body_to_records
 from hearth_shared.schema import validate_table
 
 
@@ -109,6 +111,10 @@ def main() -> None:
             request = decode_request("traces", body, "application/x-protobuf")
             spans_to_records(request, project_id="bench", received_at=now, now=now)
 
+    def native() -> None:
+        for body in bodies:
+            spans_body_to_records(body, project_id="bench", received_at=now, now=now)
+
     check = spans_to_records(
         decode_request("traces", bodies[0], "application/x-protobuf"),
         project_id="bench",
@@ -118,12 +124,18 @@ def main() -> None:
     validate_table("records", check.records)
     assert check.rejected == 0, check.error_message
 
-    rates = best_rates({"decode": decode, "walk": walk, "convert": convert}, spans, args.loops)
+    fast = spans_body_to_records(bodies[0], project_id="bench", received_at=now, now=now)
+    assert fast.records.num_rows == check.records.num_rows
+
+    runs = {"decode": decode, "walk": walk, "convert": convert, "native": native}
+    rates = best_rates(runs, spans, args.loops)
     print(f"requests: {args.requests} x {SPANS_PER_REQUEST} spans, {size / spans:.0f} B/span protobuf")
     print(f"decode:                      {rates['decode']:>10,.0f} spans/s  (measured.md: ~700k)")
     print(f"decode + reference walk:     {rates['walk']:>10,.0f} spans/s  (measured.md: ~74k)")
     print(f"decode + spans_to_records:   {rates['convert']:>10,.0f} spans/s")
     print(f"convert / reference walk:    {rates['convert'] / rates['walk']:.2f}")
+    print(f"C fast path (native/otlp):   {rates['native']:>10,.0f} spans/s  (bytes -> records table)")
+    print(f"C fast path / spans_to_records: {rates['native'] / rates['convert']:.1f}x")
 
 
 if __name__ == "__main__":

@@ -23,6 +23,8 @@ RESULTS = Path(__file__).parent / "results"
 BENCHMARKS: dict[str, list[str]] = {
     "otlp_convert": ["bench.otlp_convert"],
     "ingest": ["bench.ingest", "--duration", "30"],
+    # the baseline of the C fast path: the same load with the pure-Python span conversion
+    "ingest-python-conversion": ["bench.ingest", "--duration", "30", "--conversion", "python"],
     # scaling: the same load over two ingest processes
     "ingest-2-replicas": ["bench.ingest", "--duration", "30", "--ingest-replicas", "2"],
     # cost growth: the same queries at 1M and at 10M spans
@@ -33,6 +35,7 @@ BENCHMARKS: dict[str, list[str]] = {
 QUICK: dict[str, list[str]] = {
     "otlp_convert": ["bench.otlp_convert"],
     "ingest": ["bench.ingest", "--duration", "10"],
+    "ingest-python-conversion": ["bench.ingest", "--duration", "10", "--conversion", "python"],
     "ingest-2-replicas": ["bench.ingest", "--duration", "10", "--ingest-replicas", "2"],
     "query-1m": [
         "bench.query",
