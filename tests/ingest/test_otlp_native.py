@@ -14,8 +14,9 @@ from datetime import timedelta
 from typing import Any
 
 import orjson
+from google.protobuf.message import DecodeError  # type: ignore[import-untyped, unused-ignore]
 from hearth_otlp_native import convert_spans
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 
@@ -288,3 +289,46 @@ def test_names_of_any_length_are_cut_the_same_way() -> None:
         span.attributes.add(key="logfire.msg").value.string_value = span.name[::-1]
     result = convert("traces", request)
     assert all(len(name.encode()) <= 512 for name in result.records.column("span_name").to_pylist())
+
+
+_SEED_REQUEST = ExportTraceServiceRequest.FromString(build_request(random.Random(11), ns(NOW)))
+del _SEED_REQUEST.resource_spans[0].scope_spans[0].spans[6:]  # small: mutations land everywhere
+_SEED_REQUEST.resource_spans[0].scope_spans[0].spans[2].events.add(name="retry")
+_SEED_BODY = _SEED_REQUEST.SerializeToString()
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(0, len(_SEED_BODY) - 1),
+            st.one_of(st.integers(0x20, 0x7E), st.integers(0, 255)),  # text stays valid UTF-8 half the time
+            st.sampled_from(["set", "insert", "delete"]),
+        ),
+        min_size=1,
+        max_size=4,
+    )
+)
+def test_mutated_bytes_that_protobuf_accepts_convert_alike(mutations: list[tuple[int, int, str]]) -> None:
+    """Whatever bytes protobuf's parser accepts (non-canonical varints, repeated fields, unknown or
+    mistyped fields...), the C path gives the Python converter's rows or declines."""
+    body = bytearray(_SEED_BODY)
+    for wanted, value, how in mutations:
+        position = min(wanted, len(body) - 1)
+        if how == "set":
+            body[position] = value
+        elif how == "insert":
+            body.insert(position, value)
+        elif len(body) > 1:
+            del body[position]
+    try:
+        request = ExportTraceServiceRequest.FromString(bytes(body))
+    except DecodeError:
+        request = None  # the door answers 400: nothing reaches the converters
+    # only decodable bodies count as examples (hypothesis fails the test if too few are)
+    assume(request is not None)
+    assert request is not None
+    python = convert("traces", request)  # the request re-serialised: canonical bytes, both paths
+    native = spans_body_to_records(bytes(body), project_id=PROJECT, received_at=RECEIVED, now=NOW)
+    assert_same_records(native.records, python.records)  # the bytes as sent: what the WAL holds
+    assert (native.rejected, native.error_message) == (python.rejected, python.error_message)
