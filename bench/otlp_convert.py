@@ -127,7 +127,12 @@ def main() -> None:
     fast = spans_body_to_records(bodies[0], project_id="bench", received_at=now, now=now)
     assert fast.records.num_rows == check.records.num_rows
 
-    runs = {"decode": decode, "walk": walk, "convert": convert, "native": native}
+    runs: dict[str, Callable[[], object]] = {
+        "decode": decode,
+        "walk": walk,
+        "convert": convert,
+        "native": native,
+    }
     rates = best_rates(runs, spans, args.loops)
     print(f"requests: {args.requests} x {SPANS_PER_REQUEST} spans, {size / spans:.0f} B/span protobuf")
     print(f"decode:                      {rates['decode']:>10,.0f} spans/s  (measured.md: ~700k)")
