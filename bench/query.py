@@ -11,14 +11,19 @@ catalog round trip (~1 ms) is not measured.
 DuckDB side: the same questions in DuckDB's SQL over ``read_parquet([...])`` of the same file list, with
 the same time and ``kind`` filters, in one warm connection with its default 2 threads.
 
-Both warm: one untimed run, then the median of ``--runs``. Answers are compared; a mismatch is printed
-loudly and the exit status is 1. Goals (issue 4): trace lookup ≤ 25 ms, attribute filter ≤ 200 ms, no
-query slower than 1.5x DuckDB.
+Both warm: one untimed run, then the median of ``--runs``, Hearth's and DuckDB's runs alternating (the
+machine is shared: a burst of load then slows both sides alike). Answers are compared; a mismatch is
+printed loudly and the exit status is 1. Goals (issue 4): trace lookup ≤ 25 ms, attribute filter
+≤ 200 ms, no query slower than 1.5x DuckDB.
 
 Times are relative to the data set's "now" (its manifest's anchor), so a cached data set still has rows
 in its "last 5 minutes".
 
-Run: ``.venv/bin/python -m bench.query [--spans 10000000] [--runs 5] [--data-dir DIR] [--explain]``
+With ``--process`` the queries run in a worker process as the service runs them (``ProcessEngine``:
+the spec down a pipe, Arrow IPC back), so the figures include that hop.
+
+Run: ``.venv/bin/python -m bench.query [--spans 10000000] [--runs 5] [--data-dir DIR] [--explain]
+[--compacted] [--process]``
 """
 
 from __future__ import annotations
@@ -44,6 +49,7 @@ from bench.query_data import DataSet, as_datetime, compacted, ensure_data, sampl
 from hearth_query_api.api.params import query_request
 from hearth_query_api.dialect import translate
 from hearth_query_api.dialect.levels import LEVEL_NAMES
+from hearth_query_api.engine.processes import ProcessEngine
 from hearth_query_api.engine.runner import QueryEngine
 from hearth_query_api.engine.session import SessionOptions, new_session
 from hearth_query_api.engine.stores import ObjectLocation
@@ -53,6 +59,7 @@ from hearth_query_api.service import QueryService
 from hearth_query_api.slots import QuerySlots
 from hearth_shared.catalog import FileCatalog, TraceIndex
 from hearth_shared.catalog.files import CatalogFile
+from hearth_shared.settings import StorageSettings
 
 MAX_LIMIT = 10_000  # the service's query_max_limit: no result below is cut by it
 RATIO_GOAL = 1.5
@@ -236,7 +243,7 @@ def _us(value: datetime) -> int:
 
 
 class Hearth:
-    def __init__(self, data: DataSet, traces: ManifestTraceIndex) -> None:
+    def __init__(self, data: DataSet, traces: ManifestTraceIndex, *, process: bool = False) -> None:
         cores = os.cpu_count() or 1
         self.options = SessionOptions(  # the service's defaults (QueryApiSettings)
             target_partitions=cores,
@@ -246,7 +253,13 @@ class Hearth:
         self.options.prepare()
         self.location = ObjectLocation(root=str(data.root))
         # as the service's worker processes run it: one session reused, its Parquet footer cache warm
-        engine = QueryEngine(self.options, self.location, timeout=120.0, reuse_sessions=True)
+        engine: QueryEngine | ProcessEngine = QueryEngine(
+            self.options, self.location, timeout=120.0, reuse_sessions=True
+        )
+        if process:  # the service's own engine: the same, in a worker process, batches back over a pipe
+            storage = StorageSettings(storage_url=f"file://{data.root.resolve()}")
+            engine = ProcessEngine(self.options, storage, timeout=120.0, workers=1)
+        self.engine = engine
         catalog = cast(FileCatalog, ManifestCatalog(data))  # duck-typed: only files_for_range is used
         index = cast(TraceIndex, traces)  # duck-typed: only window() is used
         self.service = QueryService(catalog, engine, QuerySlots(8, retry_after=1.0), index)
@@ -358,24 +371,21 @@ def _median_ms(samples: Iterable[float]) -> float:
     return statistics.median(samples) * 1000
 
 
-async def _time_hearth(hearth: Hearth, query: Query, runs: int) -> tuple[float, pa.Table]:
-    result = await hearth.run(query)  # warm-up (untimed)
-    samples = []
+async def _time_both(
+    hearth: Hearth, duck: DuckDB, query: Query, runs: int
+) -> tuple[float, pa.Table, float, pa.Table]:
+    """Median ms and answer of each engine; their runs alternate, so a burst of load on the machine (it is
+    shared) slows both sides alike instead of one."""
+    hearth_result, duck_result = await hearth.run(query), duck.run(query)  # warm-up (untimed)
+    hearth_samples, duck_samples = [], []
     for _ in range(runs):
         started = time.perf_counter()
-        result = await hearth.run(query)
-        samples.append(time.perf_counter() - started)
-    return _median_ms(samples), result
-
-
-def _time_duck(duck: DuckDB, query: Query, runs: int) -> tuple[float, pa.Table]:
-    result = duck.run(query)
-    samples = []
-    for _ in range(runs):
+        hearth_result = await hearth.run(query)
+        hearth_samples.append(time.perf_counter() - started)
         started = time.perf_counter()
-        result = duck.run(query)
-        samples.append(time.perf_counter() - started)
-    return _median_ms(samples), result
+        duck_result = duck.run(query)
+        duck_samples.append(time.perf_counter() - started)
+    return _median_ms(hearth_samples), hearth_result, _median_ms(duck_samples), duck_result
 
 
 def _goal(query: Query, hearth_ms: float, ratio: float) -> str:
@@ -418,7 +428,16 @@ async def main(args: argparse.Namespace) -> int:
         f"  {data.rows:,} rows, {len(data.files)} files, {data.bytes / 2**20:,.0f} MiB "
         f"({data.bytes / data.rows:.0f} B/row); 'now' = {newest:%Y-%m-%d %H:%M:%S} UTC"
     )
-    hearth, duck = Hearth(data, ManifestTraceIndex(data, [sample_trace_id(data)])), DuckDB(data)
+    traces = ManifestTraceIndex(data, [sample_trace_id(data)])
+    hearth, duck = Hearth(data, traces, process=args.process), DuckDB(data)
+    try:
+        return await _compare(args, data, hearth, duck)
+    finally:
+        if isinstance(hearth.engine, ProcessEngine):
+            hearth.engine.close()
+
+
+async def _compare(args: argparse.Namespace, data: DataSet, hearth: Hearth, duck: DuckDB) -> int:
     mismatches = 0
     rows: list[list[str]] = []
     totals = [0.0, 0.0]
@@ -426,8 +445,7 @@ async def main(args: argparse.Namespace) -> int:
     for query in queries(sample_trace_id(data)):
         if args.only and args.only.lower() not in query.name.lower():
             continue
-        hearth_ms, hearth_result = await _time_hearth(hearth, query, args.runs)
-        duck_ms, duck_result = _time_duck(duck, query, args.runs)
+        hearth_ms, hearth_result, duck_ms, duck_result = await _time_both(hearth, duck, query, args.runs)
         ratio = hearth_ms / duck_ms
         totals[0] += hearth_ms
         totals[1] += duck_ms
@@ -473,6 +491,11 @@ def _arguments(argv: list[str] | None = None) -> argparse.Namespace:
         "--compacted", action="store_true", help="run on the data merged by compaction into ~1M-row files"
     )
     parser.add_argument("--explain", action="store_true", help="print Hearth's EXPLAIN ANALYZE per query")
+    parser.add_argument(
+        "--process",
+        action="store_true",
+        help="run Hearth's queries in a worker process, as the service does (adds the pipe hop)",
+    )
     return parser.parse_args(argv)
 
 

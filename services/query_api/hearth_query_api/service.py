@@ -16,10 +16,11 @@ from typing import Protocol
 import pyarrow as pa  # type: ignore[import-untyped, unused-ignore]
 
 from hearth_query_api.dialect import translate
+from hearth_query_api.newest import CollectedQuery, newest_stretch
 from hearth_query_api.query import CATALOG_TABLE, QueryPlans, QuerySpec, TimeWindow
 from hearth_query_api.slots import QuerySlots, Slot
 from hearth_shared.catalog import FileCatalog, TraceIndex
-from hearth_shared.catalog.files import TableName
+from hearth_shared.catalog.files import CatalogFile, TableName
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,23 +82,63 @@ class QueryService:
         try:
             translated = translate(request.sql)
             window = await self._window(project_id, translated.trace_id, translated.tables, request.window)
-            files, inside = await self._files(project_id, translated.tables, window)
-            spec = QuerySpec(
-                project_id=project_id,
-                sql=translated.sql,
-                window=window,
-                limit=request.limit,
-                files=files,
-                inside=inside,
-                timezone=request.timezone,
-                environments=request.environments,
-                explain=request.explain,
-            )
-            running = await self.engine.start(spec)
+            found = await self._catalog_files(project_id, translated.tables, window)
+            running: RunningQuery | None = None
+            if translated.newest is not None and window == request.window and not request.environments:
+                running = await self._newest(project_id, translated.sql, request, translated.newest, found)
+            if running is None:
+                running = await self.engine.start(
+                    self._spec(project_id, translated.sql, request, window, found)
+                )
         except BaseException:
             slot.release()
             raise
         return Started(running, slot)
+
+    def _spec(
+        self,
+        project_id: uuid.UUID,
+        sql: str,
+        request: QueryRequest,
+        window: TimeWindow,
+        found: dict[str, list[CatalogFile]],
+    ) -> QuerySpec:
+        files, inside = _keys(project_id, found, window)
+        return QuerySpec(
+            project_id=project_id,
+            sql=sql,
+            window=window,
+            limit=request.limit,
+            files=files,
+            inside=inside,
+            timezone=request.timezone,
+            environments=request.environments,
+            explain=request.explain,
+        )
+
+    async def _newest(
+        self,
+        project_id: uuid.UUID,
+        sql: str,
+        request: QueryRequest,
+        rows: int,
+        found: dict[str, list[CatalogFile]],
+    ) -> RunningQuery | None:
+        """The newest rows, from the newest stretch of the window when it holds enough of them
+        (:mod:`hearth_query_api.newest`); None when the whole window must be read."""
+        wanted = min(rows, request.limit)
+        stretch = newest_stretch(found.get("records", []), request.window, wanted)
+        if stretch is None:
+            return None
+        running = await self.engine.start(self._spec(project_id, sql, request, stretch, found))
+        try:
+            table = await running.collect()
+            plans, metrics_plan = running.plans, running.metrics_plan()
+        finally:
+            running.close()
+        if table.num_rows < wanted:
+            return None
+        return CollectedQuery(table, plans, metrics_plan)
 
     async def _window(
         self, project_id: uuid.UUID, trace_id: str | None, tables: frozenset[str], window: TimeWindow
@@ -115,12 +156,11 @@ class QueryService:
             high = min(high, window.max_timestamp)
         return TimeWindow(low, max(low, high))
 
-    async def _files(
+    async def _catalog_files(
         self, project_id: uuid.UUID, tables: frozenset[str], window: TimeWindow
-    ) -> tuple[dict[str, tuple[str, ...]], frozenset[str]]:
-        """Object keys per table, from one catalog read per catalog table (records serves both views),
-        and the ``records`` keys whose rows all lie inside the window (start_timestamp is never null
-        there; metrics may hold null times, which the window filter must keep out)."""
+    ) -> dict[str, list[CatalogFile]]:
+        """The files of each table the query reads, from one catalog read per catalog table (records
+        serves both views)."""
         needed = sorted({CATALOG_TABLE[name] for name in tables if name in CATALOG_TABLE})
         found = await asyncio.gather(
             *(
@@ -130,19 +170,38 @@ class QueryService:
                 for name in needed
             )
         )
-        keys = {
-            name: tuple(f.object_key for f in files if f.project_id == project_id)
-            for name, files in zip(needed, found, strict=True)
-        }
-        inside = frozenset(
-            f.object_key
-            for name, files in zip(needed, found, strict=True)
-            if name == "records"
-            for f in files
-            if f.min_timestamp >= window.min_timestamp
-            and (window.max_timestamp is None or f.max_timestamp < window.max_timestamp)
+        by_catalog_table = dict(zip(needed, found, strict=True))
+        return {name: by_catalog_table[CATALOG_TABLE[name]] for name in tables if name in CATALOG_TABLE}
+
+
+def _keys(
+    project_id: uuid.UUID, found: dict[str, list[CatalogFile]], window: TimeWindow
+) -> tuple[dict[str, tuple[str, ...]], frozenset[str]]:
+    """Object keys per table of the files that overlap ``window`` (a narrower one than the catalog was
+    asked for, at times), and the ``records`` keys whose rows all lie inside it (start_timestamp is never
+    null there; metrics may hold null times, which the window filter must keep out)."""
+
+    def overlaps(f: CatalogFile) -> bool:
+        return (
+            f.project_id == project_id
+            and f.max_timestamp >= window.min_timestamp
+            and (window.max_timestamp is None or f.min_timestamp <= window.max_timestamp)
         )
-        return {name: keys[CATALOG_TABLE[name]] for name in tables if name in CATALOG_TABLE}, inside
+
+    def inside(f: CatalogFile) -> bool:
+        return f.min_timestamp >= window.min_timestamp and (
+            window.max_timestamp is None or f.max_timestamp < window.max_timestamp
+        )
+
+    keys = {name: tuple(f.object_key for f in files if overlaps(f)) for name, files in found.items()}
+    whole = frozenset(
+        f.object_key
+        for name, files in found.items()
+        if CATALOG_TABLE[name] == "records"
+        for f in files
+        if overlaps(f) and inside(f)
+    )
+    return keys, whole
 
 
 _RECORDS_TABLES = frozenset({"records", "records_all"})

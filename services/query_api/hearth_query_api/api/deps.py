@@ -24,7 +24,7 @@ class QueryApi:
     live_options: LiveOptions
 
 
-def _query_api(request: Request) -> QueryApi:
+async def _query_api(request: Request) -> QueryApi:  # async: FastAPI runs a plain def in a thread
     state: QueryApi = request.app.state.query
     return state
 

@@ -8,13 +8,17 @@ up until new queries cannot even be planned. A killed process gives back its CPU
 The API process keeps one idle worker per query slot at most (spawned on demand, one at start). A query
 goes to an idle worker as plain values (the spec, the session options, the storage settings); the worker
 runs it with the in-process :class:`~hearth_query_api.engine.runner.QueryEngine` and sends back the
-schema, then each batch as Arrow IPC, then the end (or an error). Messages::
+schema with the batches as Arrow IPC, then the end (or an error). Messages::
 
-    parent → worker   (QuerySpec, SessionOptions, StorageSettings, cache URL or "")
-    worker → parent   ("started", schema IPC, QueryPlans | None)
-                      ("batch", IPC stream bytes) ...
-                      ("end", physical plan with metrics | "")
+    parent → worker   (QuerySpec, pickled (SessionOptions, StorageSettings, cache URL or ""))
+    worker → parent   ("rows", schema IPC, [batch IPC, ...], QueryPlans | None, last, metrics plan | "")
+                      ... (the first message waits for the first batch or the end)
                       ("error", error class name, detail)      at any point instead
+
+Each message costs the parent a hop through a thread (a blocking ``recv``), so the worker coalesces:
+batches that follow each other quickly travel together, and the last ones carry the end. A small result
+(a trace, a page of rows, an aggregate) is one message. Batches still wait at most ``_LINGER`` seconds for
+company, so a slow stream is not held back.
 """
 
 from __future__ import annotations
@@ -23,7 +27,9 @@ import asyncio
 import logging
 import multiprocessing
 import os
+import pickle
 import signal
+from collections import deque
 from collections.abc import AsyncIterator
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
@@ -41,7 +47,11 @@ from hearth_shared.workers import exit_with_parent
 
 logger = logging.getLogger("hearth.query_api.engine")
 
-_SPAWN = multiprocessing.get_context("spawn")  # a clean interpreter: no inherited loop, threads, sockets
+_SPAWN = multiprocessing.get_context("spawn")
+#: A message of batches is sent once it holds this many bytes of IPC...
+_FLUSH_BYTES = 4 * 2**20
+#: ...or once the next batch has kept it waiting this long (seconds).
+_LINGER = 0.02  # a clean interpreter: no inherited loop, threads, sockets
 #: Errors a worker may report by name; anything else arrives as a plain 500.
 _ERRORS: dict[str, type[HearthError]] = {
     cls.__name__: cls
@@ -78,18 +88,18 @@ def worker_main(conn: Connection, parent_pid: int) -> None:
     from hearth_query_api.engine.stores import object_location  # noqa: PLC0415
 
     loop = asyncio.new_event_loop()
-    engines: dict[tuple[SessionOptions, str], QueryEngine] = {}
+    engines: dict[bytes, QueryEngine] = {}
     conn.send(("ready", os.getpid()))
     while True:
         try:
-            spec, options, storage, cache_url = conn.recv()
+            spec, config = conn.recv()
         except EOFError:
             return
-        key = (options, storage.model_dump_json() + cache_url)
-        engine = engines.get(key)
+        engine = engines.get(config)
         if engine is None:
+            options, storage, cache_url = pickle.loads(config)  # noqa: S301 - from our parent process
             # The parent enforces the deadline by killing this process; no second clock here.
-            engine = engines[key] = QueryEngine(
+            engine = engines[config] = QueryEngine(
                 options, object_location(storage, cache_url), timeout=1e9, reuse_sessions=True
             )
         try:
@@ -104,10 +114,25 @@ def worker_main(conn: Connection, parent_pid: int) -> None:
 async def _serve(conn: Connection, engine: Any, spec: QuerySpec) -> None:
     running = await engine.start(spec)
     try:
-        conn.send(("started", _ipc(running.schema, []), running.plans))
-        async for batch in running.batches():
-            conn.send(("batch", _ipc(batch.schema, [batch])))
-        conn.send(("end", running.metrics_plan() if spec.explain else ""))
+        schema_ipc = _ipc(running.schema, [])
+        stream = running.batches()
+        pending: list[bytes] = []
+        size = 0
+        upcoming: asyncio.Future[pa.RecordBatch | None] = asyncio.ensure_future(anext(stream, None))
+        while True:
+            if pending and size < _FLUSH_BYTES:  # wait a little for company, then send what we have
+                await asyncio.wait({upcoming}, timeout=_LINGER)
+            if pending and (size >= _FLUSH_BYTES or not upcoming.done()):
+                conn.send(("rows", schema_ipc, pending, running.plans, False, ""))
+                pending, size = [], 0
+            batch = await upcoming
+            if batch is None:
+                break
+            pending.append(_ipc(batch.schema, [batch]))
+            size += len(pending[-1])
+            upcoming = asyncio.ensure_future(anext(stream, None))
+        metrics = running.metrics_plan() if spec.explain else ""
+        conn.send(("rows", schema_ipc, pending, running.plans, True, metrics))
     finally:
         running.close()
 
@@ -197,17 +222,29 @@ class RemoteQuery:
         self._deadline = deadline
         self.timeout = timeout
         self._metrics_plan = ""
+        self._received: deque[pa.RecordBatch] = deque()  # batches arrived and not yet read
+        self._started = False
         self.worker_pid = worker.pid
 
+    async def next_message(self) -> None:
+        """Receive the worker's next batches; the worker is given back (reusable) as soon as it says it
+        is done, before its batches are read."""
+        _, schema_ipc, batches, plans, last, metrics_plan = await _receive(self, self._deadline)
+        if not self._started:
+            self.schema, self.plans, self._started = _read_ipc(schema_ipc).schema, plans, True
+        for data in batches:
+            self._received.extend(_read_ipc(data).to_batches())
+        if last:
+            self._metrics_plan = metrics_plan
+            self.finish(reusable=True)
+
     async def batches(self) -> AsyncIterator[pa.RecordBatch]:
-        while self._worker is not None:
-            kind, payload = await _receive(self, self._deadline)
-            if kind == "end":
-                self._metrics_plan = payload
-                self.finish(reusable=True)
+        while True:
+            while self._received:
+                yield self._received.popleft()
+            if self._worker is None:
                 return
-            for batch in _read_ipc(payload).to_batches():
-                yield batch
+            await self.next_message()
 
     async def collect(self) -> pa.Table:
         batches = [batch async for batch in self.batches()]
@@ -218,6 +255,7 @@ class RemoteQuery:
 
     def close(self) -> None:
         """Stop reading; a worker still running the query is killed (it is replaced on demand)."""
+        self._received.clear()
         self.finish(reusable=False)
 
     def finish(self, *, reusable: bool) -> None:
@@ -231,7 +269,7 @@ class RemoteQuery:
         return self._worker
 
 
-async def _receive(query: RemoteQuery, deadline: float, *, planning: bool = False) -> tuple[Any, ...]:
+async def _receive(query: RemoteQuery, deadline: float) -> tuple[Any, ...]:
     """The worker's next message; errors it reports are raised, and a worker that ran out of time, died
     or was abandoned (the caller cancelled) is killed."""
     worker = query.worker
@@ -240,10 +278,9 @@ async def _receive(query: RemoteQuery, deadline: float, *, planning: bool = Fals
         message: tuple[Any, ...] = await worker.receive(deadline)
     except TimeoutError:
         query.close()
-        what = "could not be planned within" if planning else "ran longer than"
         raise QueryTimeout(
-            f"the query {what} its time limit of {query.timeout:g} s and was stopped; narrow the time "
-            "range or add filters"
+            f"the query ran longer than its time limit of {query.timeout:g} s and was stopped; narrow the "
+            "time range or add filters"
         ) from None
     except (EOFError, OSError):
         query.close()
@@ -274,15 +311,15 @@ class ProcessEngine:
         self.cache_url = cache_url
         self.timeout = timeout
         self.pool = WorkerPool(workers)
+        # pickled once: the settings model costs more to pickle than the spec, and never changes
+        self._config = pickle.dumps((options, storage, cache_url))
 
     async def start(self, spec: QuerySpec) -> RemoteQuery:
         worker = await self.pool.acquire()  # a new worker's start-up does not count against the query
         deadline = asyncio.get_running_loop().time() + self.timeout
-        worker.conn.send((spec, self.options, self.storage, self.cache_url))
+        worker.conn.send((spec, self._config))
         query = RemoteQuery(self.pool, worker, deadline, self.timeout)
-        _, schema_ipc, plans = await _receive(query, deadline, planning=True)
-        query.schema = _read_ipc(schema_ipc).schema
-        query.plans = plans
+        await query.next_message()  # the schema, and the first batches or an error
         return query
 
     def close(self) -> None:

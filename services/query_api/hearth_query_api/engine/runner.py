@@ -32,7 +32,7 @@ from datafusion.record_batch import RecordBatchStream
 from hearth_query_api.dialect import QUERYABLE_TABLES
 from hearth_query_api.engine.session import SessionOptions, new_session, read_only_options
 from hearth_query_api.engine.stores import ObjectLocation
-from hearth_query_api.engine.tables import register_tables
+from hearth_query_api.engine.tables import FileScans, register_tables
 from hearth_query_api.errors import QueryError, QueryRejected, QuerySyntaxError, QueryTimeout
 from hearth_query_api.query import QueryPlans, QuerySpec
 
@@ -148,9 +148,9 @@ class QueryEngine:
     ``reuse_sessions``: keep one DataFusion session per time zone and swap the project's tables in and
     out per query, instead of a fresh session each time. The session's runtime caches Parquet footers
     and page indexes (objects never change once written), which cuts planning over ~100 files from
-    ~230 to ~85 ms (bench/query.py). Only for one query at a time — the worker processes — since the
-    table names are shared; every query first drops all of them, so nothing of the previous query's
-    project stays readable.
+    ~230 to ~85 ms (bench/query.py); its single-file scans are kept too (``FileScans``). Only for one
+    query at a time — the worker processes — since the table names are shared; every query first drops
+    all of them, so nothing of the previous query's project stays readable.
     """
 
     def __init__(
@@ -164,7 +164,9 @@ class QueryEngine:
         self.options = options
         self.location = location
         self.timeout = timeout
-        self._sessions: dict[str | None, SessionContext] | None = {} if reuse_sessions else None
+        self._sessions: dict[str | None, tuple[SessionContext, FileScans]] | None = (
+            {} if reuse_sessions else None
+        )
 
     async def start(self, spec: QuerySpec) -> RunningQuery:
         """Plan ``spec`` and start it; QueryError for SQL that cannot be planned, QueryTimeout."""
@@ -179,20 +181,21 @@ class QueryEngine:
             ) from None
         return RunningQuery(prepared, deadline, self.timeout)
 
-    def _session(self, timezone: str | None) -> SessionContext:
+    def _session(self, timezone: str | None) -> tuple[SessionContext, FileScans | None]:
         if self._sessions is None:
-            return new_session(self.options, self.location, timezone=timezone)
-        ctx = self._sessions.get(timezone)
-        if ctx is None:
-            ctx = self._sessions[timezone] = new_session(self.options, self.location, timezone=timezone)
+            return new_session(self.options, self.location, timezone=timezone), None
+        kept = self._sessions.get(timezone)
+        if kept is None:
+            ctx = new_session(self.options, self.location, timezone=timezone)
+            kept = self._sessions[timezone] = (ctx, FileScans(ctx))
         for name in QUERYABLE_TABLES:
-            ctx.deregister_table(name)  # a no-op for names not registered
-        return ctx
+            kept[0].deregister_table(name)  # a no-op for names not registered
+        return kept
 
     def _prepare(self, spec: QuerySpec) -> _Prepared:
-        ctx = self._session(spec.timezone)
+        ctx, scans = self._session(spec.timezone)
         try:
-            register_tables(ctx, spec, self.location)
+            register_tables(ctx, spec, self.location, scans)
             frame = ctx.sql_with_options(spec.sql, read_only_options()).limit(spec.limit)
             schema = frame.schema()
             plans = None
