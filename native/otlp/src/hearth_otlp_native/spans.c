@@ -1054,38 +1054,51 @@ static int append_new(PyObject *list, PyObject *item) {
     return rc;
 }
 
-static int convert_scope_spans(Request *q, Reader r, Py_ssize_t resource, Py_ssize_t scope_in_resource,
-                               uint64_t lo, uint64_t hi) {
+/* Field 1 of a ResourceSpans/ScopeSpans (its Resource/InstrumentationScope) into `out`, checking the
+   whole message: field 2 (the repeated children) must be length-delimited; a singular message sent
+   twice (protobuf would merge them) or any malformation is BAIL. */
+static int header_message(Reader r, Reader *out, int *seen) {
     uint32_t field, wt;
-    int got, scope_seen = 0;
-    Reader scope = {NULL, NULL};
-    Reader spans = r;
-    /* the scope message first (it may come after the spans on the wire) */
+    int got;
+    *seen = 0;
+    out->p = out->end = NULL;
     while ((got = next_field(&r, &field, &wt)) == 1) {
         Reader sub;
-        if (field == 1) {
+        if (field == 1 || field == 2) {
             if (wt != WT_LEN || !read_len(&r, &sub)) return BAIL;
-            if (scope_seen++) return BAIL;
-            scope = sub;
-        } else if (field == 2) {
-            if (wt != WT_LEN || !read_len(&r, &sub)) return BAIL;
+            if (field == 1) {
+                if ((*seen)++) return BAIL;
+                *out = sub;
+            }
         } else if (!skip_field(&r, wt)) {
             return BAIL;
         }
     }
-    if (got < 0) return BAIL;
+    return got < 0 ? BAIL : OK;
+}
+
+/* The next field-2 child (the repeated ScopeSpans/Span) of a message header_message already checked. */
+static int next_child(Reader *r, Reader *child) {
+    uint32_t field, wt;
+    while (next_field(r, &field, &wt) == 1) {
+        if (field == 2) return read_len(r, child);
+        skip_field(r, wt);
+    }
+    return 0;
+}
+
+static int convert_scope_spans(Request *q, Reader r, Py_ssize_t resource, Py_ssize_t scope_in_resource,
+                               uint64_t lo, uint64_t hi) {
+    int scope_seen;
+    Reader scope;
+    /* the scope message first (it may come after the spans on the wire) */
+    if (header_message(r, &scope, &scope_seen) != OK) return BAIL;
     Py_ssize_t scope_index = PyList_GET_SIZE(q->scopes);
     if (append_new(q->scopes, raw_or_none(scope.p, (size_t)(scope.end - scope.p), scope_seen)) < 0) return FAIL;
 
     Py_ssize_t span_index = 0;
-    r = spans;
-    while (next_field(&r, &field, &wt) == 1) {
-        Reader sub;
-        if (field != 2) {
-            skip_field(&r, wt);
-            continue;
-        }
-        read_len(&r, &sub);
+    Reader sub;
+    while (next_child(&r, &sub)) {
         Span span;
         int rc = parse_span(sub, &span, &q->attrs);
         if (rc == OK) rc = convert_span(&span, &q->attrs, &q->columns, &q->schemas, lo, hi);
@@ -1101,33 +1114,13 @@ static int convert_scope_spans(Request *q, Reader r, Py_ssize_t resource, Py_ssi
 }
 
 static int convert_resource_spans(Request *q, Reader r, Py_ssize_t resource, uint64_t lo, uint64_t hi) {
-    uint32_t field, wt;
-    int got, resource_seen = 0;
-    Reader raw = {NULL, NULL};
-    Reader all = r;
-    while ((got = next_field(&r, &field, &wt)) == 1) {
-        Reader sub;
-        if (field == 1) {
-            if (wt != WT_LEN || !read_len(&r, &sub)) return BAIL;
-            if (resource_seen++) return BAIL;
-            raw = sub;
-        } else if (field == 2) {
-            if (wt != WT_LEN || !read_len(&r, &sub)) return BAIL;
-        } else if (!skip_field(&r, wt)) {
-            return BAIL;
-        }
-    }
-    if (got < 0) return BAIL;
+    int resource_seen;
+    Reader raw;
+    if (header_message(r, &raw, &resource_seen) != OK) return BAIL;
     if (append_new(q->resources, raw_or_none(raw.p, (size_t)(raw.end - raw.p), resource_seen)) < 0) return FAIL;
     Py_ssize_t scope = 0;
-    r = all;
-    while (next_field(&r, &field, &wt) == 1) {
-        Reader sub;
-        if (field != 2) {
-            skip_field(&r, wt);
-            continue;
-        }
-        read_len(&r, &sub);
+    Reader sub;
+    while (next_child(&r, &sub)) {
         int rc = convert_scope_spans(q, sub, resource, scope++, lo, hi);
         if (rc != OK) return rc;
     }
