@@ -11,6 +11,20 @@ import { useProject } from "../session";
 const DURATIONS = [60, 300, 600, 900, 1800, 3600, 6 * 3600, 86400];
 const label = (s: number) => (s < 3600 ? `${s / 60} min` : s < 86400 ? `${s / 3600} h` : `${s / 86400} d`);
 
+/** A duration picker over DURATIONS, keeping a stored value that is not one of them selectable. */
+function DurationSelect({ name, value, onChange }: { name: string; value: number; onChange: (seconds: number) => void }) {
+  const options = DURATIONS.includes(value) ? DURATIONS : [...DURATIONS, value].sort((a, b) => a - b);
+  return (
+    <select name={name} value={value} onChange={(e) => onChange(Number(e.target.value))}>
+      {options.map((s) => (
+        <option key={s} value={s}>
+          {label(s)}
+        </option>
+      ))}
+    </select>
+  );
+}
+
 export default function AlertEditPage() {
   const { api, orgApi, url } = useProject();
   const { alertId } = useParams();
@@ -64,7 +78,6 @@ export default function AlertEditPage() {
     }
   }
 
-  const durationOptions = (value: number) => (DURATIONS.includes(value) ? DURATIONS : [...DURATIONS, value].sort((a, b) => a - b));
 
   return (
     <div className="page">
@@ -90,31 +103,19 @@ export default function AlertEditPage() {
         <div className="form-row">
           <label>
             Run every
-            <select
+            <DurationSelect
               name="interval_seconds"
               value={form.interval_seconds}
-              onChange={(e) => set("interval_seconds", Number(e.target.value))}
-            >
-              {durationOptions(form.interval_seconds).map((s) => (
-                <option key={s} value={s}>
-                  {label(s)}
-                </option>
-              ))}
-            </select>
+              onChange={(v) => set("interval_seconds", v)}
+            />
           </label>
           <label>
             Looking back
-            <select
+            <DurationSelect
               name="lookback_seconds"
               value={form.lookback_seconds}
-              onChange={(e) => set("lookback_seconds", Number(e.target.value))}
-            >
-              {durationOptions(form.lookback_seconds).map((s) => (
-                <option key={s} value={s}>
-                  {label(s)}
-                </option>
-              ))}
-            </select>
+              onChange={(v) => set("lookback_seconds", v)}
+            />
           </label>
           <label>
             Fire

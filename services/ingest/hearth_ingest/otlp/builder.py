@@ -154,14 +154,10 @@ class RecordsBuilder:
     def table(self, *, project_id: str, created_at_us: int) -> pa.Table:
         """The rows as a table of exactly ``RECORDS_SCHEMA``."""
         n = self.rows
-        start = pa.array(self.start, type=_TIMESTAMP)
         columns: dict[str, Any] = {
-            "start_timestamp": start,
+            "start_timestamp": pa.array(self.start, type=_TIMESTAMP),
             "end_timestamp": self.end,
             "duration": self.duration,
-            "created_at": repeat(created_at_us, n, _TIMESTAMP),
-            "day": pc.cast(start, pa.date32()),
-            "project_id": repeat(project_id, n, pa.string()),
             "trace_id": self.trace_id,
             "span_id": self.span_id,
             "parent_span_id": self.parent_span_id,
@@ -176,15 +172,31 @@ class RecordsBuilder:
         }
         for name, default in SPARSE_COLUMNS.items():
             values = self.sparse[name]
-            if not values:
-                columns[name] = repeat(default, n, RECORDS_SCHEMA.field(name).type)
-                continue
-            column = [default] * n
-            for row, value in values.items():
-                column[row] = value
-            columns[name] = column
-        columns.update(self.segments.arrays(RECORDS_SCHEMA))
-        return columns_table(columns, RECORDS_SCHEMA, _JSON_COLUMNS)
+            if values:
+                column = [default] * n
+                for row, value in values.items():
+                    column[row] = value
+                columns[name] = column
+        return records_table(
+            columns, n, project_id=project_id, created_at_us=created_at_us, segments=self.segments
+        )
+
+
+def records_table(
+    columns: dict[str, Any], rows: int, *, project_id: str, created_at_us: int, segments: Segments
+) -> pa.Table:
+    """A table of exactly ``RECORDS_SCHEMA`` from the per-row ``columns`` (arrays, or Python lists; the
+    JSON ones as orjson bytes) and ``start_timestamp`` as an array: adds the columns every row of a
+    request shares (``created_at``, ``day``, ``project_id``, resource and scope), and the defaults of the
+    sparse columns ``columns`` lacks."""
+    columns["created_at"] = repeat(created_at_us, rows, _TIMESTAMP)
+    columns["day"] = pc.cast(columns["start_timestamp"], pa.date32())
+    columns["project_id"] = repeat(project_id, rows, pa.string())
+    for name, default in SPARSE_COLUMNS.items():
+        if name not in columns:
+            columns[name] = repeat(default, rows, RECORDS_SCHEMA.field(name).type)
+    columns.update(segments.arrays(RECORDS_SCHEMA))
+    return columns_table(columns, RECORDS_SCHEMA, _JSON_COLUMNS)
 
 
 PROMOTED_TEXT = (

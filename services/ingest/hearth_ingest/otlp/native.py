@@ -16,7 +16,6 @@ from typing import Any
 
 import orjson
 import pyarrow as pa  # type: ignore[import-untyped, unused-ignore]
-import pyarrow.compute as pc  # type: ignore[import-untyped, unused-ignore]
 from hearth_otlp_native import configure, convert_spans
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 from opentelemetry.proto.common.v1.common_pb2 import InstrumentationScope
@@ -24,12 +23,12 @@ from opentelemetry.proto.resource.v1.resource_pb2 import Resource
 
 from hearth_ingest.otlp.builder import (
     EMPTY_METRICS,
-    SPARSE_COLUMNS,
     RecordsBuilder,
     finish_request,
     json_schema_keys,
+    records_table,
 )
-from hearth_ingest.otlp.context import Segments, columns_table, repeat, resource_columns, scope_columns
+from hearth_ingest.otlp.context import Segments, resource_columns, scope_columns
 from hearth_ingest.otlp.records import convert_spans_into, spans_to_records
 from hearth_ingest.otlp.result import ConversionResult, Rejections, unix_nano
 from hearth_shared.schema import RECORDS_SCHEMA
@@ -119,11 +118,4 @@ def _native_table(
             )
         else:
             arrays[name] = _array(pa.string(), rows, buffers)
-    arrays["created_at"] = repeat(created_at_us, rows, _TIMESTAMP)
-    arrays["day"] = pc.cast(arrays["start_timestamp"], pa.date32())
-    arrays["project_id"] = repeat(project_id, rows, pa.string())
-    for name, default in SPARSE_COLUMNS.items():
-        if name not in arrays:
-            arrays[name] = repeat(default, rows, RECORDS_SCHEMA.field(name).type)
-    arrays.update(segments.arrays(RECORDS_SCHEMA))
-    return columns_table(arrays, RECORDS_SCHEMA, frozenset())
+    return records_table(arrays, rows, project_id=project_id, created_at_us=created_at_us, segments=segments)

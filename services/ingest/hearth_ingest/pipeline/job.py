@@ -180,10 +180,12 @@ class SegmentProcessor:
             async with self.redis.pipeline(transaction=False) as pipe:
                 for project_id, tables in live.items():
                     entry = await asyncio.to_thread(encode_batch, pa.concat_tables(tables))
+                    arrow = entry["arrow"]
+                    assert isinstance(arrow, bytes)
                     pipe.xadd(
                         live_stream_key(project_id),
                         entry,  # type: ignore[arg-type]  # redis-py's stubs want a narrower mapping
-                        maxlen=live_tail_length(self.settings, len(entry["arrow"])),  # type: ignore[arg-type]
+                        maxlen=live_tail_length(self.settings, len(arrow)),
                         approximate=True,
                     )
                 await pipe.execute()
