@@ -7,10 +7,12 @@ from datetime import UTC, date, datetime
 
 import orjson
 import pyarrow as pa  # type: ignore[import-untyped, unused-ignore]
+import pyarrow.compute as pc  # type: ignore[import-untyped, unused-ignore]
 import pytest
 
 from hearth_query_api.errors import NotAcceptable
 from hearth_query_api.formats import arrow, csv, json, ndjson
+from hearth_query_api.formats import values as values_module
 from hearth_query_api.formats.media import ResultFormat, negotiate, problem_json_accepted
 from hearth_query_api.query import QueryPlans
 
@@ -169,3 +171,33 @@ def test_negotiation_refusals_and_problem_json() -> None:
     assert problem_json_accepted("text/csv, application/problem+json;q=0.9")
     assert not problem_json_accepted("application/json")
     assert not problem_json_accepted("application/problem+json;q=0")
+
+
+@pytest.mark.parametrize("tz", ["UTC", None])
+@pytest.mark.parametrize("unit", ["s", "ms", "us", "ns"])
+def test_timestamp_text_spells_every_instant_as_strftime_does(tz: str | None, unit: str) -> None:
+    """The cheap cast-to-text path agrees with strftime (the reference spelling), including instants
+    before 1970, around leap days, at both ends of years 1..9999 and beyond them (where the plain cast
+    cannot spell the year and strftime takes over)."""
+    seconds = [
+        -62135596800,  # 0001-01-01T00:00:00
+        -1,
+        0,
+        951782400,  # 2000-02-29
+        1727450382,
+        253402300799,  # 9999-12-31T23:59:59
+    ]
+    per_second = {"s": 1, "ms": 1000, "us": 1_000_000, "ns": 1_000_000_000}[unit]
+    values: list[int | None] = [
+        s * per_second + (per_second - 1) for s in seconds if unit != "ns" or abs(s) < 9e9
+    ]
+    values.append(None)
+    column = pa.array(values, pa.timestamp(unit, tz=tz))
+    suffix = "Z" if tz else ""
+    reference = pc.strftime(
+        pc.cast(column, pa.timestamp("us", tz=tz), safe=False), format="%Y-%m-%dT%H:%M:%S" + suffix
+    )
+    assert values_module.timestamp_text(column).to_pylist() == reference.to_pylist()
+    if unit == "s":
+        beyond = pa.array([253402300800 + 86400 * 400], pa.timestamp("s", tz=tz))
+        assert values_module.timestamp_text(beyond).to_pylist() == [f"10001-02-04T00:00:00.000000{suffix}"]

@@ -260,3 +260,20 @@ async def test_an_idle_stream_outlives_the_redis_clients_default_timeout(
             got = await reader.next_with_data()  # EOFError if the stream had been cut
     assert _messages(got.data["rows"]) == ["after the wait"]
     assert reader.comments >= 1  # the keep-alive at 6 s came through first
+
+
+async def test_an_unfiltered_view_gets_exactly_what_a_filter_matching_all_gives(live: Live) -> None:
+    """Without a filter the stream skips running SQL on each batch: its rows must be the very rows and
+    values a view whose filter matches everything gets from DataFusion."""
+    rows = [
+        record(live.web.project_id, T0, message="one", level=INFO, attributes='{"a": [1, 2]}'),
+        record(live.web.project_id, T0, message="two", level=ERROR, tags=["x", "y"]),
+    ]
+    async with (
+        live.subscribe(live.web.read_token) as unfiltered,
+        live.subscribe(live.web.read_token, where="true") as filtered,
+    ):
+        await live.publish(live.web, rows)
+        plain, through_sql = await unfiltered.next_with_data(), await filtered.next_with_data()
+    assert _messages(plain.data["rows"]) == ["one", "two"]
+    assert plain.data == through_sql.data

@@ -20,16 +20,36 @@ import pyarrow.compute as pc  # type: ignore[import-untyped, unused-ignore]
 _US = "us"
 
 
+_UTC_NAMES = ("UTC", "+00:00", "Z", "ETC/UTC")
+_NAIVE_US = pa.timestamp(_US)
+# Years 1..9999: Arrow's plain cast to text spells those as ``YYYY-MM-DD HH:MM:SS.ffffff``.
+_CAST_LOW = pa.scalar(-62135596800_000_000, _NAIVE_US)  # 0001-01-01T00:00:00
+_CAST_HIGH = pa.scalar(253402300799_999_999, _NAIVE_US)  # 9999-12-31T23:59:59.999999
+
+
+def _cast_text_fits(naive: pa.Array) -> bool:
+    bounds = pc.min_max(naive)
+    low, high = bounds["min"], bounds["max"]
+    return not low.is_valid or (
+        pc.greater_equal(low, _CAST_LOW).as_py() and pc.less_equal(high, _CAST_HIGH).as_py()
+    )
+
+
 def timestamp_text(array: pa.Array) -> pa.Array:
     """A timestamp column as RFC 3339 text with exactly six fractional digits."""
     unit_type = array.type
     tz = unit_type.tz
     if unit_type.unit != _US:
         array = pc.cast(array, pa.timestamp(_US, tz=tz), safe=False)
-    if tz is None:
-        return pc.strftime(array, format="%Y-%m-%dT%H:%M:%S")
-    if tz.upper() in ("UTC", "+00:00", "Z", "ETC/UTC"):
-        return pc.strftime(array, format="%Y-%m-%dT%H:%M:%SZ")
+    if tz is None or tz.upper() in _UTC_NAMES:
+        suffix = "" if tz is None else "Z"
+        # UTC wall clock = the stored instant: a zone-free cast to text is ~7x cheaper than strftime
+        # (which looks the zone up per value); strftime stays for years a plain cast cannot spell.
+        naive = array.cast(_NAIVE_US)
+        if _cast_text_fits(naive):
+            text = pc.replace_substring(pc.cast(naive, pa.string()), " ", "T", max_replacements=1)
+            return pc.binary_join_element_wise(text, suffix, "") if suffix else text
+        return pc.strftime(array, format="%Y-%m-%dT%H:%M:%S" + suffix)
     text = pc.strftime(array, format="%Y-%m-%dT%H:%M:%S%z")
     return pc.replace_substring_regex(text, pattern=r"([+-]\d\d)(\d\d)$", replacement=r"\1:\2")
 

@@ -68,11 +68,14 @@ async def live_events(
             continue
         for entry in entries:
             position = entry.position
-            try:
-                matched = await asyncio.to_thread(run_on_records, live_filter.sql, entry.rows)
-            except QueryError as exc:
-                yield event({"detail": exc.detail}, name="error", position=position)
-                return
+            if live_filter.where is None:
+                matched = entry.rows  # no filter: every row, as the SQL would give, without running it
+            else:
+                try:
+                    matched = await asyncio.to_thread(run_on_records, live_filter.sql, entry.rows)
+                except QueryError as exc:
+                    yield event({"detail": exc.detail}, name="error", position=position)
+                    return
             if matched.num_rows == 0:
                 yield position_only(position)
                 continue
