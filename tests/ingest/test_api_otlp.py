@@ -58,7 +58,7 @@ from hearth_ingest.app import create_app
 from hearth_ingest.otlp import logs_to_records, metrics_to_rows, spans_to_records
 from hearth_ingest.otlp_checks import received_at
 from hearth_ingest.settings import IngestSettings
-from hearth_ingest.wal.format import HEADER_SIZE, Signal, WalRecord, decode_all
+from hearth_ingest.wal.format import HEADER_SIZE, BodyCoding, Signal, WalRecord, decode_all
 from hearth_ingest.wal.segments import open_segments, sealed_segments
 from hearth_shared.db import DatabasePool
 from hearth_shared.db.bootstrap import ensure_first_project
@@ -329,7 +329,7 @@ async def assert_still_serving(ingest: Ingest) -> None:
     assert response.status_code == 200, response.text
     records = ingest.wal()
     assert len(records) == before + 1
-    assert records[-1].body == request.SerializeToString()
+    assert records[-1].protobuf() == request.SerializeToString()
 
 
 async def until(condition: Callable[[], bool]) -> None:
@@ -361,7 +361,7 @@ async def test_protobuf_traces_are_in_the_wal_when_acknowledged(ingest: Ingest) 
     assert record.project_id == str(ingest.project.project_id)
     assert record.signal is Signal.TRACES
     assert before <= record.received_at_ns <= time.time_ns()
-    assert record.body == request.SerializeToString()  # the uncompressed protobuf, as sent
+    assert record.protobuf() == request.SerializeToString()
 
 
 @pytest.mark.parametrize("signal", ["traces", "logs", "metrics"])
@@ -383,7 +383,7 @@ async def test_every_signal_in_both_formats(ingest: Ingest, signal: str, content
     (record,) = ingest.wal()
     assert record.signal is WAL_SIGNALS[signal]
     # The WAL holds protobuf only, whatever the request's format.
-    assert REQUESTS[signal].FromString(record.body) == request
+    assert REQUESTS[signal].FromString(record.protobuf()) == request
 
 
 async def test_hand_written_otlp_json_with_hex_ids_and_string_nanos(ingest: Ingest) -> None:
@@ -419,7 +419,7 @@ async def test_hand_written_otlp_json_with_hex_ids_and_string_nanos(ingest: Inge
     assert response.json() == {}
 
     (record,) = ingest.wal()
-    stored = ExportTraceServiceRequest.FromString(record.body)
+    stored = ExportTraceServiceRequest.FromString(record.protobuf())
     span = stored.resource_spans[0].scope_spans[0].spans[0]
     assert span.trace_id == bytes.fromhex("5b8efff798038103d269b633813fc60c")
     assert span.span_id == bytes.fromhex("eee19b7ec3c1b174")
@@ -443,7 +443,11 @@ async def test_content_encodings(ingest: Ingest, encoding: str | None) -> None:
     header = "deflate" if encoding == "raw-deflate" else encoding
     response = await ingest.post("traces", body, encoding=header)
     assert response.status_code == 200, response.text
-    assert [r.body for r in ingest.wal()] == [data]
+    # Stored as it came (compressed bodies stay compressed: fewer bytes to write and fsync).
+    coding = {"gzip": BodyCoding.GZIP, "deflate": BodyCoding.DEFLATE}.get(
+        (header or "identity").lower().removeprefix("x-"), BodyCoding.IDENTITY
+    )
+    assert [(r.coding, r.body, r.protobuf()) for r in ingest.wal()] == [(coding, body, data)]
 
 
 async def test_concatenated_gzip_members_are_one_body(ingest: Ingest) -> None:
@@ -451,7 +455,7 @@ async def test_concatenated_gzip_members_are_one_body(ingest: Ingest) -> None:
     body = gzip.compress(data[:100]) + gzip.compress(data[100:]) + b"\x00" * 8
     response = await ingest.post("traces", body, encoding="gzip")
     assert response.status_code == 200, response.text
-    assert [r.body for r in ingest.wal()] == [data]
+    assert [r.protobuf() for r in ingest.wal()] == [data]  # the converters see both members too
 
 
 async def test_requests_without_records_are_accepted_without_touching_the_wal(ingest: Ingest) -> None:
@@ -738,7 +742,7 @@ async def test_spans_outside_the_time_window_are_reported_as_rejected(ingest: In
 
     # Stored whole; the conversion later drops exactly these, and says the same.
     (record,) = ingest.wal()
-    assert record.body == request.SerializeToString()
+    assert record.protobuf() == request.SerializeToString()
     at = received_at(record.received_at_ns)
     converted = spans_to_records(request, project_id=record.project_id, received_at=at, now=at)
     assert (converted.rejected, converted.error_message) == (partial.rejected_spans, partial.error_message)
@@ -853,7 +857,7 @@ async def test_no_acknowledged_request_is_missing_under_concurrency(ingest: Inge
         )
     )
     assert [r.status_code for r in responses] == [200] * 50
-    bodies = [record.body for record in ingest.wal()]
+    bodies = [record.protobuf() for record in ingest.wal()]
     assert len(bodies) == 50
     assert sorted(bodies) == sorted(request.SerializeToString() for request in requests)
     assert ingest.state.wal.syncs <= 50  # group commit may share fsyncs; never more than one each

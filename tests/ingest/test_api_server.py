@@ -140,14 +140,16 @@ async def test_otel_sdk_exporters_reach_the_wal(
 
     records = read_wal(Path(settings.wal_dir))
     assert {r.project_id for r in records} == {str(project.project_id)}
-    traces = [ExportTraceServiceRequest.FromString(r.body) for r in records if r.signal is Signal.TRACES]
+    traces = [
+        ExportTraceServiceRequest.FromString(r.protobuf()) for r in records if r.signal is Signal.TRACES
+    ]
     names = sorted(
         s.name for req in traces for rs in req.resource_spans for ss in rs.scope_spans for s in ss.spans
     )
     assert names == sorted(
         ["sdk root", *(f"sdk child {i}" for i in range(4)), "bearer root", "bearer child 0"]
     )
-    logs = [ExportLogsServiceRequest.FromString(r.body) for r in records if r.signal is Signal.LOGS]
+    logs = [ExportLogsServiceRequest.FromString(r.protobuf()) for r in records if r.signal is Signal.LOGS]
     bodies = [
         lr.body.string_value
         for req in logs
@@ -156,7 +158,9 @@ async def test_otel_sdk_exporters_reach_the_wal(
         for lr in sl.log_records
     ]
     assert bodies == ["disk almost full: 93%"]
-    metrics = [ExportMetricsServiceRequest.FromString(r.body) for r in records if r.signal is Signal.METRICS]
+    metrics = [
+        ExportMetricsServiceRequest.FromString(r.protobuf()) for r in records if r.signal is Signal.METRICS
+    ]
     points = [
         (m.name, p.as_int)
         for req in metrics

@@ -6,6 +6,7 @@ Runs on real Postgres, Redis and moto's S3 server. Replay of a segment must chan
 from __future__ import annotations
 
 import asyncio
+import gzip
 import io
 import time
 import uuid
@@ -24,7 +25,7 @@ from opentelemetry.proto.trace.v1.trace_pb2 import ResourceSpans, ScopeSpans, Sp
 from hearth_ingest.pipeline import SegmentPipeline
 from hearth_ingest.pipeline.job import SegmentProcessor, live_tail_length
 from hearth_ingest.settings import IngestSettings
-from hearth_ingest.wal.format import Signal, WalRecord, encode
+from hearth_ingest.wal.format import BodyCoding, Signal, WalRecord, encode
 from hearth_ingest.wal.segments import Segment, sealed_segments
 from hearth_shared.catalog import FileCatalog, TraceIndex
 from hearth_shared.db import DatabasePool
@@ -97,7 +98,14 @@ async def test_segment_becomes_parquet_catalog_rows_and_live_tail(
         7,
         [
             WalRecord(project, Signal.TRACES, received, spans_request(30, trace_seed=1)),
-            WalRecord(project, Signal.TRACES, received, spans_request(20, trace_seed=2, service="billing")),
+            # stored as the request came: gzip (the converter inflates it)
+            WalRecord(
+                project,
+                Signal.TRACES,
+                received,
+                gzip.compress(spans_request(20, trace_seed=2, service="billing")),
+                BodyCoding.GZIP,
+            ),
         ],
     )
     processor = SegmentProcessor(settings)

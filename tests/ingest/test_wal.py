@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from hearth_ingest.errors import WalFull
-from hearth_ingest.wal.format import HEADER_SIZE, Signal, WalRecord, decode_all, encode
+from hearth_ingest.wal.format import HEADER_SIZE, BodyCoding, Signal, WalRecord, decode_all, encode
 from hearth_ingest.wal.segments import Segment, open_segments, recover, sealed_segments
 from hearth_ingest.wal.writer import WalWriter
 
@@ -22,7 +22,8 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def record(i: int, size: int = 100) -> WalRecord:
-    return WalRecord(f"project-{i % 3}", Signal(1 + i % 3), 1_700_000_000_000_000_000 + i, os.urandom(size))
+    signal, coding = Signal(1 + i % 3), BodyCoding(i % 3)  # the coding only labels the body here
+    return WalRecord(f"project-{i % 3}", signal, 1_700_000_000_000_000_000 + i, os.urandom(size), coding)
 
 
 def read_dir(directory: Path) -> list[WalRecord]:

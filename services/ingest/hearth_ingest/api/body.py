@@ -8,12 +8,11 @@ stops as soon as the output passes the limit (a zip bomb costs at most ``limit``
 from __future__ import annotations
 
 import asyncio
-import zlib
-from typing import Literal, cast
+from typing import Literal
 
-from isal import isal_zlib
 from starlette.requests import ClientDisconnect, Request
 
+from hearth_ingest.content_coding import inflate
 from hearth_ingest.otlp.decode import JSON, PROTOBUF, PROTOBUF_TYPES
 from hearth_shared.errors import BadRequest, PayloadTooLarge, UnsupportedMediaType
 
@@ -114,61 +113,3 @@ async def decode_content(body: bytes, encoding: Encoding, limit: int) -> bytes:
     if len(body) > THREAD_INFLATE_BYTES:
         return await asyncio.to_thread(inflate, body, encoding, limit)
     return inflate(body, encoding, limit)
-
-
-def inflate(body: bytes, encoding: Literal["gzip", "deflate"], limit: int) -> bytes:
-    if encoding == "gzip":
-        return _inflate(body, zlib.MAX_WBITS | 16, limit, "gzip", members=True)
-    # HTTP "deflate" is the zlib format (RFC 9110 §8.4.1.2), but some clients send raw deflate.
-    wbits = zlib.MAX_WBITS if _has_zlib_header(body) else -zlib.MAX_WBITS
-    return _inflate(body, wbits, limit, "deflate", members=False)
-
-
-# isal's stubs declare its error as an instance; it is the exception class
-_INFLATE_ERROR = cast(type[Exception], isal_zlib.error)
-
-
-def _has_zlib_header(data: bytes) -> bool:
-    return len(data) >= 2 and data[0] & 0x0F == 8 and ((data[0] << 8) | data[1]) % 31 == 0
-
-
-def _inflate(data: bytes, wbits: int, limit: int, name: str, *, members: bool) -> bytes:
-    """Inflate with ``max_length`` so the output never exceeds ``limit`` + 1 bytes in memory.
-
-    gzip bodies may hold several members (concatenated gzip files are valid gzip); zero padding after
-    the last one is ignored, as Python's ``gzip`` does.
-    """
-    parts: list[bytes] = []
-    size = 0
-    pending = data
-    while True:
-        inflater = isal_zlib.decompressobj(wbits)  # ISA-L: ~2.8x zlib's speed, same formats
-        try:
-            while not inflater.eof:
-                out = inflater.decompress(pending, limit - size + 1)
-                size += len(out)
-                if size > limit:
-                    raise PayloadTooLarge(
-                        f"request body decompresses to more than the limit of {limit} bytes", limit=limit
-                    )
-                parts.append(out)
-                pending = inflater.unconsumed_tail
-                if not out and not pending:
-                    break  # input exhausted before the end of the stream
-        except _INFLATE_ERROR as exc:
-            raise BadRequest(f"body is not valid {name}: {_zlib_reason(exc)}") from None
-        if not inflater.eof:
-            raise BadRequest(f"body is not valid {name}: truncated (the compressed stream ends early)")
-        rest = inflater.unused_data
-        if not rest.strip(b"\x00"):
-            return b"".join(parts)
-        if not members:
-            raise BadRequest(f"body is not valid {name}: {len(rest)} bytes after the end of the stream")
-        pending = rest
-
-
-def _zlib_reason(exc: Exception) -> str:
-    # "Error -3 while decompressing data: incorrect header check" → "incorrect header check"
-    text = str(exc)
-    _, sep, reason = text.partition(": ")
-    return reason if sep else text

@@ -32,6 +32,7 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTrace
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from hearth_ingest.api.body import (
+    Encoding,
     check_declared_length,
     content_encoding,
     decode_content,
@@ -42,7 +43,7 @@ from hearth_ingest.api.body import (
 from hearth_ingest.otlp import decode_request
 from hearth_ingest.otlp.decode import PROTOBUF
 from hearth_ingest.otlp_checks import DoorCount, count_rejections
-from hearth_ingest.wal.format import Signal, WalRecord
+from hearth_ingest.wal.format import BodyCoding, Signal, WalRecord
 from hearth_ingest.wal.writer import WalWriter
 from hearth_shared.auth import require_token
 from hearth_shared.errors import HearthError
@@ -74,6 +75,12 @@ _SIGNALS: dict[OtlpSignal, _SignalSpec] = {
     "traces": _SignalSpec(Signal.TRACES, ExportTraceServiceResponse, "rejected_spans"),
     "logs": _SignalSpec(Signal.LOGS, ExportLogsServiceResponse, "rejected_log_records"),
     "metrics": _SignalSpec(Signal.METRICS, ExportMetricsServiceResponse, "rejected_data_points"),
+}
+
+_WAL_CODING: dict[Encoding, BodyCoding] = {
+    "identity": BodyCoding.IDENTITY,
+    "gzip": BodyCoding.GZIP,
+    "deflate": BodyCoding.DEFLATE,
 }
 
 # google.rpc.Code for each HTTP status we answer with (the OTLP/HTTP spec leaves the choice to us).
@@ -150,7 +157,6 @@ async def export(request: Request, signal: OtlpSignal) -> Response:
     check_declared_length(request, limit)
     raw = await read_body(request, limit)
     body = await decode_content(raw, encoding, limit)
-    del raw
     message = decode_request(signal, body, request.headers["content-type"])
     received_at_ns = time.time_ns()
     count = count_rejections(
@@ -158,8 +164,14 @@ async def export(request: Request, signal: OtlpSignal) -> Response:
     )
     spec = _SIGNALS[signal]
     if count.total:
-        wal_body = body if form == "protobuf" else message.SerializeToString()
-        await ingest.wal.append(WalRecord(str(grant.project_id), spec.wal_signal, received_at_ns, wal_body))
+        project = str(grant.project_id)
+        if form == "protobuf":
+            # The body as it came: the converters inflate it again (wal/format.py: why).
+            record = WalRecord(project, spec.wal_signal, received_at_ns, raw, _WAL_CODING[encoding])
+        else:
+            record = WalRecord(project, spec.wal_signal, received_at_ns, message.SerializeToString())
+        del raw, body, message
+        await ingest.wal.append(record)
     return export_response(spec, form, count)
 
 

@@ -24,18 +24,17 @@ EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 def convert_record(record: WalRecord, *, native: bool = True) -> list[tuple[TableName, pa.Table]]:
     received_at = EPOCH + timedelta(microseconds=record.received_at_ns // 1000)  # exact, unlike a float
     project_id = record.project_id
+    body = record.protobuf()
     result: ConversionResult
     if record.signal is Signal.TRACES and native:
-        result = spans_body_to_records(
-            record.body, project_id=project_id, received_at=received_at, now=received_at
-        )
+        result = spans_body_to_records(body, project_id=project_id, received_at=received_at, now=received_at)
     elif record.signal is Signal.TRACES:
-        request = ExportTraceServiceRequest.FromString(record.body)
+        request = ExportTraceServiceRequest.FromString(body)
         result = spans_to_records(request, project_id=project_id, received_at=received_at, now=received_at)
     elif record.signal is Signal.LOGS:
-        logs = ExportLogsServiceRequest.FromString(record.body)
+        logs = ExportLogsServiceRequest.FromString(body)
         result = logs_to_records(logs, project_id=project_id, received_at=received_at, now=received_at)
     else:
-        metrics = ExportMetricsServiceRequest.FromString(record.body)
+        metrics = ExportMetricsServiceRequest.FromString(body)
         result = metrics_to_rows(metrics, project_id=project_id, received_at=received_at, now=received_at)
     return [("records", result.records), ("metrics", result.metrics)]

@@ -2,21 +2,29 @@
 
 A segment is a sequence of records::
 
-    magic "HWAL" | version u8 | signal u8 | reserved u16 | received_at_ns u64 |
+    magic "HWAL" | version u8 | signal u8 | coding u16 | received_at_ns u64 |
     project_len u16 | body_len u32 | crc32 u32 | project_id bytes | body bytes
 
 The CRC covers everything after it (project id and body) plus the fixed header fields, so a torn
 write at the tail of a segment (the process died mid-write, before the fsync that would have
 acknowledged it) is detected and ignored; acknowledged records are always whole.
+
+``coding`` says how the body is stored: the OTLP protobuf as is (0, which the field held before it had
+a meaning), or the request's gzip (1) or HTTP-deflate (2) bytes as they arrived. Keeping compressed
+bodies compressed writes and fsyncs 5-6x fewer bytes per span, and the disk budget holds as many
+times more data while object storage is away.
 """
 
 from __future__ import annotations
 
 import struct
-import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import IntEnum
+
+from isal.isal_zlib import crc32  # the same CRC-32 as zlib's, ~13x faster (PCLMUL)
+
+from hearth_ingest.content_coding import inflate
 
 MAGIC = b"HWAL"
 VERSION = 1
@@ -30,24 +38,46 @@ class Signal(IntEnum):
     METRICS = 3
 
 
+class BodyCoding(IntEnum):
+    IDENTITY = 0
+    GZIP = 1
+    DEFLATE = 2
+
+
+#: The largest body a record can hold (``body_len`` is a u32); inflating a stored body never stops short
+#: of what the door accepted, whatever the request limit is set to when the record is read.
+_MAX_PLAIN_BYTES = 2**32 - 1
+
+
 @dataclass(frozen=True, slots=True)
 class WalRecord:
-    """One acknowledged request: its project, signal, arrival time and OTLP protobuf body."""
+    """One acknowledged request: its project, signal, arrival time and OTLP protobuf body (stored with
+    ``coding``; :meth:`protobuf` gives it plain)."""
 
     project_id: str
     signal: Signal
     received_at_ns: int
     body: bytes
+    coding: BodyCoding = BodyCoding.IDENTITY
+
+    def protobuf(self) -> bytes:
+        """The OTLP protobuf request."""
+        if self.coding is BodyCoding.GZIP:
+            return inflate(self.body, "gzip", _MAX_PLAIN_BYTES)
+        if self.coding is BodyCoding.DEFLATE:
+            return inflate(self.body, "deflate", _MAX_PLAIN_BYTES)
+        return self.body
 
 
 def encode(record: WalRecord) -> bytes:
     project = record.project_id.encode()
+    coding = record.coding
     fixed = struct.pack(
-        "<BBHQHI", VERSION, record.signal, 0, record.received_at_ns, len(project), len(record.body)
+        "<BBHQHI", VERSION, record.signal, coding, record.received_at_ns, len(project), len(record.body)
     )
-    crc = zlib.crc32(record.body, zlib.crc32(project, zlib.crc32(fixed)))
+    crc = crc32(record.body, crc32(project, crc32(fixed)))
     header = _HEADER.pack(
-        MAGIC, VERSION, record.signal, 0, record.received_at_ns, len(project), len(record.body), crc
+        MAGIC, VERSION, record.signal, coding, record.received_at_ns, len(project), len(record.body), crc
     )
     return header + project + record.body
 
@@ -69,7 +99,7 @@ def decode_all(data: bytes | memoryview) -> ReadResult:
 def _iter_records(view: memoryview) -> Iterator[WalRecord]:
     offset, size = 0, len(view)
     while offset + HEADER_SIZE <= size:
-        magic, version, signal, reserved, received, project_len, body_len, crc = _HEADER.unpack_from(
+        magic, version, signal, coding, received, project_len, body_len, crc = _HEADER.unpack_from(
             view, offset
         )
         end = offset + HEADER_SIZE + project_len + body_len
@@ -77,11 +107,11 @@ def _iter_records(view: memoryview) -> Iterator[WalRecord]:
             return
         project = bytes(view[offset + HEADER_SIZE : offset + HEADER_SIZE + project_len])
         body = bytes(view[offset + HEADER_SIZE + project_len : end])
-        fixed = struct.pack("<BBHQHI", version, signal, reserved, received, project_len, body_len)
-        if zlib.crc32(body, zlib.crc32(project, zlib.crc32(fixed))) != crc:
+        fixed = struct.pack("<BBHQHI", version, signal, coding, received, project_len, body_len)
+        if crc32(body, crc32(project, crc32(fixed))) != crc:
             return
         try:
-            yield WalRecord(project.decode(), Signal(signal), received, body)
+            yield WalRecord(project.decode(), Signal(signal), received, body, BodyCoding(coding))
         except ValueError:
             return
         offset = end
