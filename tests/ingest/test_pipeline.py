@@ -1,4 +1,4 @@
-"""WAL segment → Parquet in object storage → catalog rows (+ live tail), in worker processes.
+"""WAL segment → (converted in worker processes) → Parquet in object storage → catalog rows (+ live tail).
 
 Runs on real Postgres, Redis and moto's S3 server. Replay of a segment must change nothing.
 """
@@ -23,7 +23,8 @@ from opentelemetry.proto.resource.v1.resource_pb2 import Resource
 from opentelemetry.proto.trace.v1.trace_pb2 import ResourceSpans, ScopeSpans, Span
 
 from hearth_ingest.pipeline import SegmentPipeline
-from hearth_ingest.pipeline.job import SegmentProcessor, live_tail_length
+from hearth_ingest.pipeline.segment import convert_segment
+from hearth_ingest.pipeline.store import SegmentReport, SegmentStore, live_tail_length
 from hearth_ingest.settings import IngestSettings
 from hearth_ingest.wal.format import BodyCoding, Signal, WalRecord, encode
 from hearth_ingest.wal.segments import Segment, sealed_segments
@@ -108,10 +109,15 @@ async def test_segment_becomes_parquet_catalog_rows_and_live_tail(
             ),
         ],
     )
-    processor = SegmentProcessor(settings)
-    await processor.open()
+    store = SegmentStore(settings)
+    await store.open()
+
+    async def process() -> SegmentReport:
+        converted = convert_segment(segment.path, node_id=settings.node_id, native=settings.native_conversion)
+        return await store.store(converted)
+
     try:
-        report = await processor.process(segment.path)
+        report = await process()
         assert (report.records, report.rows, report.new_files) == (2, 50, 1)
 
         catalog = FileCatalog(db_pool)
@@ -137,7 +143,7 @@ async def test_segment_becomes_parquet_catalog_rows_and_live_tail(
             assert await index.window(uuid.UUID(project), trace_id) == (min(times), max(times))
 
         # a replay (as after a crash before the segment was released) adds nothing
-        again = await processor.process(segment.path)
+        again = await process()
         assert (again.rows, again.files, again.new_files) == (50, 1, 0)
         assert (
             len(
@@ -146,7 +152,7 @@ async def test_segment_becomes_parquet_catalog_rows_and_live_tail(
             == 1
         )
     finally:
-        await processor.close()
+        await store.close()
 
     live = aioredis.from_url(redis_url)
     entries = await live.xrange(live_stream_key(project))
