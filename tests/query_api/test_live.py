@@ -177,13 +177,17 @@ async def test_a_trimmed_position_is_reported_as_a_gap(live: Live) -> None:
     assert gap.data["resumed_from"] == kept[0].id
 
 
-async def test_floods_are_capped_per_event_keeping_the_newest(live: Live) -> None:
-    rows = [record(live.web.project_id, T0, message=f"m{i}") for i in range(700)]
-    async with live.subscribe(live.web.read_token) as reader:
+@pytest.mark.parametrize("where", [None, "true"], ids=["unfiltered", "filtered"])
+@pytest.mark.parametrize("count", [700, 2600])  # one record batch in the entry; several
+async def test_floods_are_capped_per_event_keeping_the_newest(
+    live: Live, where: str | None, count: int
+) -> None:
+    rows = [record(live.web.project_id, T0, message=f"m{i}") for i in range(count)]
+    async with live.subscribe(live.web.read_token, where=where) as reader:
         await live.publish(live.web, rows)
         got = await reader.next_with_data()
-    assert got.data["skipped"] == 200
-    assert _messages(got.data["rows"]) == [f"m{i}" for i in range(200, 700)]
+    assert got.data["skipped"] == count - 500
+    assert _messages(got.data["rows"]) == [f"m{i}" for i in range(count - 500, count)]
 
 
 async def test_only_the_granted_projects_rows_are_streamed(live: Live) -> None:

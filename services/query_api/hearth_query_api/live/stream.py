@@ -69,16 +69,19 @@ async def live_events(
         for entry in entries:
             position = entry.position
             if live_filter.where is None:
-                matched = entry.rows  # no filter: every row, as the SQL would give, without running it
+                # No filter: every row matches, so only the newest ones shown need decoding, and no
+                # SQL runs (it would give exactly these rows).
+                shown = entry.newest_rows(options.max_rows)
+                skipped = entry.row_count - shown.num_rows
             else:
                 try:
-                    matched = await asyncio.to_thread(run_on_records, live_filter.sql, entry.rows)
+                    matched = await asyncio.to_thread(run_on_records, live_filter.sql, entry.rows())
                 except QueryError as exc:
                     yield event({"detail": exc.detail}, name="error", position=position)
                     return
-            if matched.num_rows == 0:
+                skipped = max(0, matched.num_rows - options.max_rows)
+                shown = matched.slice(skipped)
+            if shown.num_rows == 0:
                 yield position_only(position)
                 continue
-            skipped = max(0, matched.num_rows - options.max_rows)
-            shown = matched.slice(skipped)
             yield event({"rows": json_rows(shown), "skipped": skipped}, position=position)

@@ -6,7 +6,7 @@ of the service's shared one: this module owns a second client for exactly that.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -15,13 +15,25 @@ from typing import Any
 import pyarrow as pa  # type: ignore[import-untyped, unused-ignore]
 import redis.asyncio as aioredis
 
-from hearth_shared.live_tail import decode_batch, live_stream_key
+from hearth_shared.live_tail import decode_batch, decode_newest, live_stream_key
 
 
 @dataclass(frozen=True, slots=True)
 class TailEntry:
+    """One entry as read from Redis; its rows are decoded on demand (all, or only the newest)."""
+
     position: str  # the Redis stream id, e.g. "1732358400000-3"; the SSE event id
-    rows: pa.Table
+    fields: Mapping[bytes | str, bytes | str]
+
+    @property
+    def row_count(self) -> int:
+        return int(self.fields[b"rows"])
+
+    def rows(self) -> pa.Table:
+        return decode_batch(self.fields)
+
+    def newest_rows(self, count: int) -> pa.Table:
+        return decode_newest(self.fields, count)
 
 
 def position_at(moment: datetime) -> str:
@@ -66,8 +78,4 @@ class LiveTail:
         key = live_stream_key(project_id)
         # redis-py types stream replies loosely: [(key, [(id, {field: value})])] with bytes throughout
         found: Any = await self._client.xread({key: position}, block=block_ms, count=count)
-        return [
-            TailEntry(_text(entry_id), decode_batch(fields))
-            for _, items in found or []
-            for entry_id, fields in items
-        ]
+        return [TailEntry(_text(entry_id), fields) for _, items in found or [] for entry_id, fields in items]
