@@ -16,7 +16,8 @@ object storage), then several connections send Logfire-shaped, gzipped 1000-span
 - the baseline side by side: protobuf decode alone of the same bodies on one core, in this process
   before the load (the cheapest possible ingest work), and the ratio of durable spans/s to it.
 
-The load generator shares the 2 cores with the stack, as a co-located SDK would.
+The load generator shares the 2 cores with the stack; it speaks HTTP/1.1 itself (``bench/raw_http.py``) so
+that its own CPU stays small (its CPU per span is printed with the services').
 With ``--rate`` the load is paced (spans/s offered), to see ack → queryable below saturation.
 Run: ``make bench`` or ``uv run python -m bench.ingest [--duration 30] [--connections 4] [--rate N]``
 """
@@ -40,6 +41,7 @@ import httpx
 import orjson
 import psutil
 
+from bench.raw_http import RawHttpConnection
 from bench.workload import SPANS_PER_REQUEST, build_request
 from hearth_ingest.otlp import decode_request
 from tests.fixtures.stack import Stack, start_stack, stop_stack
@@ -125,11 +127,8 @@ async def send_load(
     deadline = time.monotonic() + duration
 
     async def connection(number: int) -> None:
-        limits = httpx.Limits(max_connections=1)
         token = {"Authorization": tokens[number % len(tokens)]}
-        async with httpx.AsyncClient(
-            base_url=stack.base_url, headers=headers | token, timeout=60, limits=limits
-        ) as client:
+        async with RawHttpConnection(stack.base_url, headers | token) as client:
             turn = number
             sent = 0
             while time.monotonic() < deadline:
@@ -140,7 +139,7 @@ async def send_load(
                     sent += 1
                 body = bodies[turn % len(bodies)]
                 turn += connections
-                response = await client.post("/v1/traces", content=body)
+                response = await client.post("/v1/traces", body)
                 if response.status_code == 200:
                     load.acked_spans += SPANS_PER_REQUEST
                     load.acks.append((time.monotonic(), load.acked_spans))
