@@ -15,10 +15,13 @@ schema with the batches as Arrow IPC, then the end (or an error). Messages::
                       ... (the first message waits for the first batch or the end)
                       ("error", error class name, detail)      at any point instead
 
-Each message costs the parent a hop through a thread (a blocking ``recv``), so the worker coalesces:
-batches that follow each other quickly travel together, and the last ones carry the end. A small result
-(a trace, a page of rows, an aggregate) is one message. Batches still wait at most ``_LINGER`` seconds for
-company, so a slow stream is not held back.
+The worker serves a query in its main thread, with no event loop: it plans, then waits for each batch
+in the engine itself (a thread or loop hop per step cost a trace lookup ~3 ms on a busy machine: hops
+and page faults are dear in a VM). Each message costs the parent a hop through a thread (a blocking
+``recv``), so the worker coalesces (``_Outbox``): batches that follow each other quickly travel together,
+and the last ones carry the end. A small result (a trace, a page of rows, an aggregate) is one message.
+Batches still wait at most ``_LINGER`` seconds for company (a helper thread sends them while the main
+one waits in the engine), so a slow stream is not held back.
 """
 
 from __future__ import annotations
@@ -29,6 +32,8 @@ import multiprocessing
 import os
 import pickle
 import signal
+import threading
+import time
 from collections import deque
 from collections.abc import AsyncIterator
 from multiprocessing.connection import Connection
@@ -47,11 +52,11 @@ from hearth_shared.workers import exit_with_parent
 
 logger = logging.getLogger("hearth.query_api.engine")
 
-_SPAWN = multiprocessing.get_context("spawn")
+_SPAWN = multiprocessing.get_context("spawn")  # a clean interpreter: no inherited loop, threads, sockets
 #: A message of batches is sent once it holds this many bytes of IPC...
 _FLUSH_BYTES = 4 * 2**20
 #: ...or once the next batch has kept it waiting this long (seconds).
-_LINGER = 0.02  # a clean interpreter: no inherited loop, threads, sockets
+_LINGER = 0.02
 #: Errors a worker may report by name; anything else arrives as a plain 500.
 _ERRORS: dict[str, type[HearthError]] = {
     cls.__name__: cls
@@ -87,8 +92,8 @@ def worker_main(conn: Connection, parent_pid: int) -> None:
     from hearth_query_api.engine.runner import QueryEngine  # noqa: PLC0415 - DataFusion only in workers
     from hearth_query_api.engine.stores import object_location  # noqa: PLC0415
 
-    loop = asyncio.new_event_loop()
     engines: dict[bytes, QueryEngine] = {}
+    outbox = _Outbox(conn)
     conn.send(("ready", os.getpid()))
     while True:
         try:
@@ -103,7 +108,7 @@ def worker_main(conn: Connection, parent_pid: int) -> None:
                 options, object_location(storage, cache_url), timeout=1e9, reuse_sessions=True
             )
         try:
-            loop.run_until_complete(_serve(conn, engine, spec))
+            _serve(outbox, engine, spec)
         except HearthError as exc:
             conn.send(("error", type(exc).__name__, exc.detail))
         except Exception as exc:  # our bug or the engine's: say what, keep serving
@@ -111,30 +116,87 @@ def worker_main(conn: Connection, parent_pid: int) -> None:
             conn.send(("error", "", f"{type(exc).__name__}: {exc}"))
 
 
-async def _serve(conn: Connection, engine: Any, spec: QuerySpec) -> None:
-    running = await engine.start(spec)
+def _serve(outbox: _Outbox, engine: Any, spec: QuerySpec) -> None:
+    running = engine.start_blocking(spec)
     try:
-        schema_ipc = _ipc(running.schema, [])
-        stream = running.batches()
-        pending: list[bytes] = []
-        size = 0
-        upcoming: asyncio.Future[pa.RecordBatch | None] = asyncio.ensure_future(anext(stream, None))
-        while True:
-            if pending and size < _FLUSH_BYTES:  # wait a little for company, then send what we have
-                await asyncio.wait({upcoming}, timeout=_LINGER)
-            if pending and (size >= _FLUSH_BYTES or not upcoming.done()):
-                conn.send(("rows", schema_ipc, pending, running.plans, False, ""))
-                pending, size = [], 0
-            batch = await upcoming
-            if batch is None:
-                break
-            pending.append(_ipc(batch.schema, [batch]))
-            size += len(pending[-1])
-            upcoming = asyncio.ensure_future(anext(stream, None))
-        metrics = running.metrics_plan() if spec.explain else ""
-        conn.send(("rows", schema_ipc, pending, running.plans, True, metrics))
+        outbox.open(_ipc(running.schema, []), running.plans)
+        for batch in running.blocking_batches():
+            outbox.add(_ipc(batch.schema, [batch]))
+        outbox.finish(running.metrics_plan() if spec.explain else "")
     finally:
+        outbox.discard()  # after a failure: the error message follows, never a late flush
         running.close()
+
+
+class _Outbox:
+    """The batches of the running query not yet sent, coalesced into ``rows`` messages.
+
+    The query's thread adds batches and sends a message once it holds ``_FLUSH_BYTES``, and the last
+    one with the end. While that thread waits in the engine for the next batch, a helper thread sends
+    what has waited ``_LINGER`` seconds, so a slow stream is not held back; one lock orders the sends.
+    """
+
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+        self._changed = threading.Condition()
+        self._head: tuple[bytes, QueryPlans | None] | None = None  # schema IPC and plans; None: idle
+        self._pending: list[bytes] = []
+        self._size = 0
+        self._since = 0.0  # when the oldest pending batch arrived (monotonic)
+        self._closed = False
+        self._helper = threading.Thread(target=self._flush_late, name="hearth-query-outbox", daemon=True)
+        self._helper.start()
+
+    def open(self, schema_ipc: bytes, plans: QueryPlans | None) -> None:
+        with self._changed:
+            self._head = (schema_ipc, plans)
+
+    def add(self, batch_ipc: bytes) -> None:
+        with self._changed:
+            self._pending.append(batch_ipc)
+            self._size += len(batch_ipc)
+            if self._size >= _FLUSH_BYTES:
+                self._send(last=False)
+            elif len(self._pending) == 1:
+                self._since = time.monotonic()
+                self._changed.notify()
+
+    def finish(self, metrics_plan: str) -> None:
+        with self._changed:
+            self._send(last=True, metrics_plan=metrics_plan)
+            self._head = None
+
+    def discard(self) -> None:
+        with self._changed:
+            self._head, self._pending, self._size = None, [], 0
+
+    def _send(self, *, last: bool, metrics_plan: str = "") -> None:
+        assert self._head is not None
+        schema_ipc, plans = self._head
+        self._conn.send(("rows", schema_ipc, self._pending, plans, last, metrics_plan))
+        self._pending, self._size = [], 0
+
+    def close(self) -> None:
+        """Stop the helper thread (the worker itself never needs to: it ends with its process)."""
+        with self._changed:
+            self._closed = True
+            self._changed.notify()
+        self._helper.join()
+
+    def _flush_late(self) -> None:
+        with self._changed:
+            while not self._closed:
+                if not self._pending:
+                    self._changed.wait()
+                    continue
+                wait = self._since + _LINGER - time.monotonic()
+                if wait > 0:
+                    self._changed.wait(wait)
+                    continue
+                try:
+                    self._send(last=False)
+                except (OSError, ValueError):  # the pipe is gone: the worker is on its way out
+                    self._pending, self._size = [], 0
 
 
 # ---------------------------------------------------------------- the API process side
