@@ -24,7 +24,7 @@ import logging
 import time
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NoReturn
 
 import pyarrow as pa  # type: ignore[import-untyped, unused-ignore]
 from datafusion import DataFrame, SessionContext
@@ -112,10 +112,7 @@ class RunningQuery:
             raise
         except Exception as exc:
             pending = None
-            self.close()
-            if not is_engine_error(exc):
-                raise
-            raise query_error(exc) from None
+            self._fail(exc)
         result: pa.RecordBatch = batch.to_pyarrow()
         return result
 
@@ -138,12 +135,16 @@ class RunningQuery:
             return None
         except Exception as exc:
             stream = None  # as in _next: no local may keep the stream alive
-            self.close()
-            if not is_engine_error(exc):
-                raise
-            raise query_error(exc) from None
+            self._fail(exc)
         result: pa.RecordBatch = batch.to_pyarrow()
         return result
+
+    def _fail(self, exc: Exception) -> NoReturn:
+        """Stop the query after ``exc`` from its stream; raise it as the caller should see it."""
+        self.close()
+        if not is_engine_error(exc):
+            raise exc
+        raise query_error(exc) from None
 
     async def collect(self) -> pa.Table:
         batches = [batch async for batch in self.batches()]
