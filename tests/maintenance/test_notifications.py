@@ -153,7 +153,7 @@ async def test_two_deliverers_send_each_notification_once(outbox: Outbox) -> Non
         first, second = outbox.notifier(concurrency=3), outbox.notifier(concurrency=3)
         results = await asyncio.gather(first.run(), second.run())
     assert sum(r["delivered"] for r in results) == 20
-    assert sorted(r.body["n"] for r in receiver.received()) == list(range(20))
+    assert [r.body["n"] for r in receiver.received()] == list(range(20))  # once each, in queue order
     assert (
         await outbox.db.fetchval("SELECT count(*) FROM alert_notifications WHERE delivered_at IS NULL") == 0
     )
@@ -187,3 +187,27 @@ async def test_slack_gets_text_and_blocks(world: AlertWorld) -> None:
     button = body["blocks"][3]["elements"][0]
     assert button["url"] == f"{PUBLIC_URL}/acme/web/alerts/{alert_id}"
     assert all(len(block.get("text", {}).get("text", "")) <= 3000 for block in body["blocks"])
+
+
+async def test_a_channel_gets_its_notifications_in_order_while_others_go_ahead(outbox: Outbox) -> None:
+    """An older notification waiting for a retry holds back the newer ones of its channel (an alert's
+    "firing" must not overtake its "error"), not those of other channels."""
+    flaky, steady = Receiver(fail_first=1, fail_status=503, retry_after="0"), Receiver()
+    async with serving(flaky.app()) as flaky_url, serving(steady.app()) as steady_url:
+        held = await add_channel(outbox.db, "webhook", f"{flaky_url}/hook")
+        other = await add_channel(outbox.db, "webhook", f"{steady_url}/hook")
+        first, second = await outbox.queue(held, {"n": 1}), await outbox.queue(held, {"n": 2})
+        await outbox.queue(other, {"n": 3})
+        notifier = outbox.notifier(concurrency=4, backoff=0.2, backoff_max=1)
+
+        assert await notifier.run() == {"delivered": 1, "retrying": 1, "failed": 0}
+        assert [r.body for r in steady.received()] == [{"n": 3}]
+        assert (await outbox.row(second))["attempts"] == 0  # waits behind the first
+
+        async def both_delivered() -> bool:
+            await notifier.run()
+            return (await outbox.row(second))["delivered_at"] is not None
+
+        await eventually(both_delivered)
+    assert [r.body["n"] for r in flaky.received()] == [1, 1, 2]
+    assert (await outbox.row(first))["attempts"] == 2

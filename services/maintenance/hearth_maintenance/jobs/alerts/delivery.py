@@ -13,7 +13,9 @@ claim's token for writing the outcome. Then:
   failed at once — retrying cannot help.
 
 Delivery is at least once: a process dying between the POST and recording its outcome sends again
-once the lease ends.
+once the lease ends. A channel gets its notifications in the order they were queued (an alert's
+"error" before its "firing"): while an older one of the channel is pending, even waiting for a retry,
+the newer ones wait too; other channels are not held up.
 """
 
 from __future__ import annotations
@@ -37,8 +39,14 @@ _MAX_ERROR = 300
 
 _CLAIM = """
 WITH due AS (
-    SELECT id FROM alert_notifications
+    SELECT id FROM alert_notifications n
     WHERE delivered_at IS NULL AND failed_at IS NULL AND next_attempt_at <= now()
+      -- a channel gets its messages in order: only its oldest pending one may go (or wait for a retry)
+      AND NOT EXISTS (
+          SELECT 1 FROM alert_notifications older
+          WHERE older.channel_id = n.channel_id AND older.id < n.id
+            AND older.delivered_at IS NULL AND older.failed_at IS NULL
+      )
     ORDER BY next_attempt_at, id
     LIMIT 1
     FOR UPDATE SKIP LOCKED
