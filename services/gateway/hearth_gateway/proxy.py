@@ -1,11 +1,13 @@
 """The streaming reverse proxy: one ASGI endpoint that forwards a request to the upstream the route
 table names and streams the answer back.
 
-- **Bodies are never held whole.** The request body is handed to the upstream chunk by chunk as the
-  client sends it (:class:`RequestBody`, counting bytes against ``max_request_bytes``); the response
-  body is relayed chunk by chunk as the upstream sends it (only answers of at most
-  ``SMALL_RESPONSE_BYTES`` by ``Content-Length`` are read first and sent in one piece). Bodies stay
-  raw: ``Content-Encoding`` is passed through untouched both ways (OTLP bodies are gzip).
+- **Large bodies are never held whole.** A request body is handed to the upstream chunk by chunk as
+  the client sends it (:class:`RequestBody`, counting bytes against ``max_request_bytes``); only bodies
+  of at most ``SMALL_REQUEST_BYTES`` by ``Content-Length`` (OTLP batches, API calls) are read first and
+  sent in one piece (:class:`WholeBody`). The response body is relayed chunk by chunk as the upstream
+  sends it (only answers of at most ``SMALL_RESPONSE_BYTES`` by ``Content-Length`` are read first and
+  sent in one piece). Bodies stay raw: ``Content-Encoding`` is passed through untouched both ways (OTLP
+  bodies are gzip).
 - **Headers**: hop-by-hop headers (RFC 9110 §7.6.1, and any a ``Connection`` header lists) are dropped
   both ways; ``Host`` is the upstream's; ``X-Forwarded-For`` gets the client appended,
   ``X-Forwarded-Proto``/``X-Forwarded-Host`` are set. ``Expect`` is answered by the gateway's own HTTP
@@ -74,6 +76,11 @@ _EMPTY_BODY: Final = httpx.ByteStream(b"")
 SMALL_RESPONSE_BYTES: Final = 64 * 1024
 #: Idle pooled connections are dropped before uvicorn's default 5 s keep-alive would close them from
 #: the other side (reusing a connection the upstream is closing fails the request).
+#: Request bodies up to this many bytes (by Content-Length) are read whole, then sent upstream in one
+#: write: a 1000-span OTLP batch arrives in a handful of chunks, and each streamed chunk costs the
+#: gateway a trip through httpcore's write path. Held whole, such a body can also go to the next
+#: ingest replica when one refuses the connection.
+SMALL_REQUEST_BYTES: Final = 4 * 1024 * 1024
 KEEPALIVE_EXPIRY_SECONDS: Final = 4.0
 READY_TIMEOUT: Final = {"connect": 1.0, "read": 1.5, "write": 1.5, "pool": 1.0}
 
@@ -95,7 +102,7 @@ class _Outgoing:
     method: str
     path: str
     headers: list[Header]
-    body: RequestBody | None
+    body: RequestBody | WholeBody | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,6 +146,19 @@ class RequestBody(httpx.AsyncByteStream):
                         limit=limit,
                     )
                 yield chunk
+
+
+class WholeBody(httpx.AsyncByteStream):
+    """A small request body, read completely before the upstream request starts."""
+
+    __slots__ = ("_data",)
+    started = False  # nothing is consumed by sending it: it can always be sent again
+
+    def __init__(self, data: bytes) -> None:
+        self._data = data
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        yield self._data
 
 
 def _target(name: str, base_url: str, settings: GatewaySettings) -> Target:
@@ -398,13 +418,13 @@ class Proxy:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         forwarded = forwarded_headers(scope)
         target = self.target_for(scope["path"], forwarded.authorization)
-        body = self._request_body(forwarded, receive)
+        body = await self._request_body(forwarded, receive)
         request = _Outgoing(scope["method"], upstream_target(scope), forwarded.headers, body)
         response = await self._send(target, request, forwarded.authorization)
         await self._relay(target, response, receive, send)
 
-    def _request_body(self, forwarded: Forwarded, receive: Receive) -> RequestBody | None:
-        """The body to stream upstream, if the request has one; refuses a too-large Content-Length."""
+    async def _request_body(self, forwarded: Forwarded, receive: Receive) -> RequestBody | WholeBody | None:
+        """The body to send upstream, if the request has one; refuses a too-large Content-Length."""
         limit = self.max_request_bytes
         if forwarded.chunked:
             # Transfer-Encoding wins over Content-Length (RFC 9112 §6.3); the length is counted instead.
@@ -422,7 +442,11 @@ class Proxy:
                 f"the request body ({length} bytes) is larger than the {limit} bytes this gateway accepts",
                 limit=limit,
             )
-        return RequestBody(receive, limit) if length else None
+        if not length:
+            return None
+        if length <= SMALL_REQUEST_BYTES:
+            return WholeBody(b"".join([chunk async for chunk in RequestBody(receive, limit)]))
+        return RequestBody(receive, limit)
 
     async def _send(self, target: Target, request: _Outgoing, authorization: bytes | None) -> httpx.Response:
         headers, body = request.headers, request.body
