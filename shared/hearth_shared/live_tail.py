@@ -6,9 +6,10 @@ matters: a 1000-span batch is ~1.5 MB as plain Arrow and ~7x less compressed, an
 ``maxlen`` entries of every project in memory. lz4 rather than zstd: on Logfire-shaped rows zstd is
 ~45% smaller but costs 4x the CPU to write (3.2 against 0.75 us/span) and to read, on the ingest path.
 
-The rows go in record batches of at most ``BATCH_ROWS``, so a reader that shows only the newest rows
-(an unfiltered live view keeps the newest few hundred of a segment of tens of thousands) decompresses
-just the last batches: :func:`decode_newest`.
+The rows go in record batches of ``BATCH_ROWS`` (the last one shorter), so a reader that shows only the
+newest rows (an unfiltered live view keeps the newest few hundred of a segment of tens of thousands)
+decompresses just the last batches: :func:`decode_newest`. Larger batches compress with less overhead
+per buffer (a 25k-row segment: 1.1 us/span in 1000-row batches, 0.93 in 4096-row ones).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import pyarrow as pa  # type: ignore[import-untyped, unused-ignore]
 
 _KEY = "hearth:live:{project_id}"
 _WRITE_OPTIONS = pa.ipc.IpcWriteOptions(compression="lz4")
-BATCH_ROWS = 1024
+BATCH_ROWS = 4096
 
 
 def live_stream_key(project_id: str) -> str:
@@ -31,7 +32,8 @@ def encode_batch(table: pa.Table) -> dict[str, bytes | int]:
     """The stream entry (field → value) for a table of ``records`` rows."""
     sink = pa.BufferOutputStream()
     with pa.ipc.new_stream(sink, table.schema, options=_WRITE_OPTIONS) as writer:
-        writer.write_table(table, max_chunksize=BATCH_ROWS)
+        # one chunk first: the converter's per-request chunks would each become a (short) batch
+        writer.write_table(table.combine_chunks(), max_chunksize=BATCH_ROWS)
     return {"rows": table.num_rows, "arrow": sink.getvalue().to_pybytes()}
 
 

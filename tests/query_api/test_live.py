@@ -178,7 +178,7 @@ async def test_a_trimmed_position_is_reported_as_a_gap(live: Live) -> None:
 
 
 @pytest.mark.parametrize("where", [None, "true"], ids=["unfiltered", "filtered"])
-@pytest.mark.parametrize("count", [700, 2600])  # one record batch in the entry; several
+@pytest.mark.parametrize("count", [700, 9000])  # one record batch in the entry; several
 async def test_floods_are_capped_per_event_keeping_the_newest(
     live: Live, where: str | None, count: int
 ) -> None:
