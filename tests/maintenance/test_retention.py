@@ -11,6 +11,7 @@ import pytest
 
 from hearth_maintenance.jobs.retention import RetentionJob, cutoff_day
 from hearth_shared.catalog import FileCatalog, TraceIndex
+from hearth_shared.catalog.traces import epoch_us
 from hearth_shared.db import DatabasePool, open_pool
 from tests.fixtures.postgres import DatabaseFactory
 from tests.maintenance.helpers import catalog_file
@@ -64,24 +65,18 @@ async def test_retires_partitions_past_each_projects_retention(
 
     traces = TraceIndex(catalog_db)
     midnight = datetime.combine(days_ago(7), datetime.min.time(), tzinfo=UTC)
-    await traces.record(
-        short,
-        ["old", "new"],
-        [midnight - timedelta(hours=30)] * 2,
-        [midnight - timedelta(minutes=1), midnight + timedelta(minutes=1)],
-    )
-    await traces.record(
-        long,
-        ["old", "new"],
-        [NOW - timedelta(days=60)] * 2,
-        [NOW - timedelta(days=35), NOW - timedelta(days=20)],
-    )
-    await traces.record(
-        gone,
-        ["old", "new"],
-        [NOW - timedelta(days=60)] * 2,
-        [NOW - timedelta(days=25), NOW - timedelta(days=2)],
-    )
+    windows = {
+        short: (
+            [midnight - timedelta(hours=30)] * 2,
+            [midnight - timedelta(minutes=1), midnight + timedelta(minutes=1)],
+        ),
+        long: ([NOW - timedelta(days=60)] * 2, [NOW - timedelta(days=35), NOW - timedelta(days=20)]),
+        gone: ([NOW - timedelta(days=60)] * 2, [NOW - timedelta(days=25), NOW - timedelta(days=2)]),
+    }
+    for project, (first, last) in windows.items():
+        await traces.record(
+            project, ["old", "new"], [epoch_us(t) for t in first], [epoch_us(t) for t in last]
+        )
 
     job = RetentionJob(60, app_db=db_pool, catalog_db=catalog_db, default_days=20, clock=lambda: NOW)
     result = await job.run()

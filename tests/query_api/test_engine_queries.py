@@ -25,6 +25,7 @@ from hearth_query_api.query import QuerySpec, TimeWindow
 from hearth_query_api.service import QueryRequest, QueryService
 from hearth_query_api.slots import QuerySlots
 from hearth_shared.catalog import FileCatalog, TraceIndex
+from hearth_shared.catalog.traces import epoch_us
 from hearth_shared.db import DatabasePool
 from hearth_shared.errors import HearthError
 from hearth_shared.settings import StorageSettings
@@ -402,7 +403,7 @@ async def test_a_trace_lookup_reads_only_the_indexed_window(tmp_path: Path, db_p
         with pytest.raises(QueryError):  # not indexed yet: the whole window is read
             await made.run(sql)
         await made.service.traces.record(
-            PROJECT, [trace], [spans[0]["start_timestamp"]], [spans[2]["start_timestamp"]]
+            PROJECT, [trace], [epoch_us(spans[0]["start_timestamp"])], [epoch_us(spans[2]["start_timestamp"])]
         )
         assert (await made.run(sql)).column("message").to_pylist() == ["s0", "s1", "s2"]
         # other queries keep their window (and so read the broken file)

@@ -33,9 +33,9 @@ class TraceWindows:
     """First and last span start of each trace in a segment, for one project (the trace index)."""
 
     project_id: uuid.UUID
-    trace_ids: list[str]
-    min_starts: list[datetime]
-    max_starts: list[datetime]
+    trace_ids: list[str]  # sorted
+    min_starts_us: list[int]  # microseconds since the epoch
+    max_starts_us: list[int]
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,17 +118,20 @@ def _trace_windows(partitions: dict[tuple[TableName, str, date], list[pa.Table]]
             by_project[project_id].extend(parts)
     windows: list[TraceWindows] = []
     for project_id, parts in by_project.items():
-        table = pa.concat_tables(parts).select(["trace_id", "start_timestamp"])
+        # the two columns of each part first: concatenating whole parts costs ~0.5 us/span
+        table = pa.concat_tables([part.select(["trace_id", "start_timestamp"]) for part in parts])
         table = table.filter(pc.not_equal(table.column("trace_id"), ""))  # logs outside any trace
         grouped = table.group_by("trace_id").aggregate(
             [("start_timestamp", "min"), ("start_timestamp", "max")]
         )
+        grouped = grouped.sort_by("trace_id")  # the index's write order (no deadlocks), done here in Arrow
         windows.append(
             TraceWindows(
                 uuid.UUID(project_id),
                 grouped.column("trace_id").to_pylist(),
-                grouped.column("start_timestamp_min").to_pylist(),
-                grouped.column("start_timestamp_max").to_pylist(),
+                # integers: a datetime per trace cost ~3 us to build and as much for asyncpg to encode
+                grouped.column("start_timestamp_min").cast(pa.int64()).to_pylist(),
+                grouped.column("start_timestamp_max").cast(pa.int64()).to_pylist(),
             )
         )
     return windows

@@ -71,7 +71,9 @@ class SegmentStore:
             await self.storage.put(entry.object_key, data)
         index = TraceIndex(self.pool)
         for windows in converted.traces:  # before the catalog: a catalogued file's traces are indexed
-            await index.record(windows.project_id, windows.trace_ids, windows.min_starts, windows.max_starts)
+            await index.record(
+                windows.project_id, windows.trace_ids, windows.min_starts_us, windows.max_starts_us
+            )
         files = [entry for entry, _ in converted.files]
         new_files = await FileCatalog(self.pool).add_files(files) if files else 0
         return SegmentReport(
